@@ -1,0 +1,387 @@
+"""The ``audiobook`` command: a thin Typer layer over :mod:`audiobook.pipeline`.
+
+Commands parse options, call the library, and render results (text or ``--json`` on stdout)
+and progress (stderr). Every :class:`~audiobook.errors.AudiobookError` becomes one line on
+stderr and a non-zero exit; tracebacks are for our bugs only, and only with
+``AUDIOBOOK_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from audiobook import __version__, pipeline, profiles
+from audiobook.errors import AudiobookError
+from audiobook.models import Segment
+
+app = typer.Typer(
+    name="audiobook",
+    help=(
+        "Turn a written article into a produced audio edition: a chaptered MP3 episode and a "
+        "podcast feed.\n\n"
+        "Examples:\n\n"
+        "  audiobook build examples/jianfu.txt            # episode + feed under output/\n\n"
+        "  audiobook build article.md --engine espeak --output site/ --json\n\n"
+        "  audiobook sections article.txt --json          # what will be read, by section\n\n"
+        "  audiobook clean article.txt --diff             # every removal and its rule"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn expected failures into one line on stderr and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AudiobookError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was published", markup=False)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("AUDIOBOOK_DEBUG"):
+                raise
+            err.print(
+                f"error: unexpected {type(exc).__name__}: {exc} "
+                "(set AUDIOBOOK_DEBUG=1 to see where)",
+                markup=False,
+            )
+            raise typer.Exit(70) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"audiobook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Turn a written article into a chaptered MP3 episode and a podcast feed."""
+
+
+ArticleArg = Annotated[
+    str,
+    typer.Argument(
+        help="The article: a UTF-8, GB18030/GBK or Big5 text or Markdown file, or - for stdin.",
+        show_default=False,
+    ),
+]
+KeepOpt = Annotated[
+    list[str] | None,
+    typer.Option("--keep", help="Turn a cleaning rule off for this run (repeatable)."),
+]
+DropOpt = Annotated[
+    list[str] | None,
+    typer.Option("--drop", help="Turn an optional cleaning rule on for this run (repeatable)."),
+]
+KeywordOpt = Annotated[
+    list[str] | None,
+    typer.Option("--spam", help="Also remove this spam keyword (repeatable)."),
+]
+KeywordFileOpt = Annotated[
+    Path | None,
+    typer.Option("--spam-file", help="A file of extra spam keywords, one per line."),
+]
+ConvertOpt = Annotated[
+    str | None,
+    typer.Option("--convert", help="OpenCC profile for Traditional → Simplified (e.g. tw2s, t2s)."),
+]
+
+
+def _clean_options(
+    keep: list[str] | None,
+    drop: list[str] | None,
+    spam: list[str] | None,
+    spam_file: Path | None,
+    conversion: str | None,
+) -> pipeline.CleanOptions:
+    defaults = pipeline.CleanOptions()
+    return pipeline.CleanOptions(
+        keep=tuple(keep or ()),
+        drop=tuple(drop or ()),
+        keywords=tuple(spam or ()),
+        keyword_file=spam_file,
+        conversion=conversion or defaults.conversion,
+    )
+
+
+class _RichReporter(pipeline.Reporter):
+    """Status lines and a progress bar (sections spoken, elapsed, ETA) on stderr."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.section_sizes: dict[int, int] = {}
+        self.done_in_section: dict[int, int] = {}
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            err.print(message, markup=False)
+
+    def start_speaking(self, segments: Sequence[Segment]) -> None:
+        for seg in segments:
+            self.section_sizes[seg.section] = self.section_sizes.get(seg.section, 0) + 1
+        if self.quiet:
+            return
+        self.progress = Progress(
+            TextColumn("speaking"),
+            BarColumn(),
+            TextColumn("{task.fields[sections]}"),
+            MofNCompleteColumn(),
+            TextColumn("sentences"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task(
+            "speak", total=len(segments), sections=self._sections_text()
+        )
+
+    def _sections_text(self) -> str:
+        done = sum(
+            1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n
+        )
+        return f"sections {done}/{len(self.section_sizes)} ·"
+
+    def spoke(self, segment: Segment) -> None:
+        self.done_in_section[segment.section] = self.done_in_section.get(segment.section, 0) + 1
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, sections=self._sections_text())
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+@app.command()
+@friendly
+def build(
+    article: ArticleArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output folder for episodes and feed.xml.")
+    ] = Path("output"),
+    profile: Annotated[
+        str,
+        typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
+    ] = profiles.DEFAULT_PROFILE,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Override the engine: auto, edge or espeak.")
+    ] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option("--voice", help="Override the voice, e.g. zh-CN-XiaoxiaoNeural or cmn."),
+    ] = None,
+    rate: Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")] = None,
+    pitch: Annotated[str | None, typer.Option("--pitch", help="Pitch, e.g. -5Hz.")] = None,
+    volume: Annotated[str | None, typer.Option("--volume", help="Volume, e.g. +0%.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Episode title (default: the article's).")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
+    ] = None,
+    lexicon: Annotated[
+        Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Synthesise every sentence again.")
+    ] = False,
+    keep: KeepOpt = None,
+    drop: DropOpt = None,
+    spam: KeywordOpt = None,
+    spam_file: KeywordFileOpt = None,
+    convert: ConvertOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the episode as one JSON object on stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Build an episode from ARTICLE and add it to the feed in the output folder.
+
+    Examples:
+
+      audiobook build examples/jianfu.txt
+
+      audiobook build article.txt --engine espeak --output site --base-url https://example.org/pod
+
+      audiobook build - --title "今日要闻" --json < article.txt
+    """
+    options = pipeline.BuildOptions(
+        output=output,
+        profile=profile,
+        engine=engine,
+        voice=voice,
+        rate=rate,
+        pitch=pitch,
+        volume=volume,
+        concurrency=concurrency,
+        base_url=base_url,
+        title=title,
+        lexicon=lexicon,
+        cache_dir=None if no_cache else pipeline.DEFAULT_CACHE,
+        clean=_clean_options(keep, drop, spam, spam_file, convert),
+    )
+    reporter = _RichReporter(quiet)
+    try:
+        result = pipeline.build(article, options, reporter)
+    finally:
+        reporter.close()
+    episode = result.episode
+    if as_json:
+        payload = {
+            "episode": {
+                "mp3": episode.mp3,
+                "title": episode.title,
+                "duration_s": episode.duration_s,
+                "engine": episode.engine,
+                "voice": episode.voice,
+                "chapters": [asdict(c) for c in episode.chapters],
+            },
+            "feed": str(result.feed),
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(episode.mp3)
+        if not quiet:
+            err.print(
+                f"{episode.title} — {episode.duration_s / 60:.1f} min, "
+                f"{len(episode.chapters)} chapters; feed: {result.feed}",
+                markup=False,
+            )
+
+
+@app.command()
+@friendly
+def sections(
+    article: ArticleArg,
+    keep: KeepOpt = None,
+    drop: DropOpt = None,
+    spam: KeywordOpt = None,
+    spam_file: KeywordFileOpt = None,
+    convert: ConvertOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Show the cleaned, Simplified article by section, as it will be read (before speech
+    normalisation).
+
+    Examples:
+
+      audiobook sections article.txt
+
+      audiobook sections article.txt --json | jq '.sections[].title'
+    """
+    prepared = pipeline.prepare(article, _clean_options(keep, drop, spam, spam_file, convert))
+    art = prepared.article
+    if as_json:
+        payload = {
+            "title": art.title,
+            "byline": art.byline,
+            "sections": [{"title": s.title, "text": s.text} for s in art.sections],
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    if art.title:
+        print(f"# {art.title}")
+    if art.byline:
+        print(art.byline)
+    for section in art.sections:
+        print(f"\n## {section.title}\n")
+        print(section.text)
+
+
+@app.command("clean")
+@friendly
+def clean_command(
+    article: ArticleArg,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show every removal with its rule instead.")
+    ] = False,
+    keep: KeepOpt = None,
+    drop: DropOpt = None,
+    spam: KeywordOpt = None,
+    spam_file: KeywordFileOpt = None,
+    convert: ConvertOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print removals as JSON.")] = False,
+) -> None:
+    """Print the cleaned text (still in its own script), or with --diff what was removed.
+
+    Examples:
+
+      audiobook clean article.txt > clean.txt
+
+      audiobook clean article.txt --diff
+
+      audiobook clean article.txt --diff --keep spliced-passage
+    """
+    from audiobook.text.clean import RULES
+
+    unknown = sorted(set(keep or ()) | set(drop or ()) - set(RULES))
+    if unknown:
+        err.print(f"error: unknown rule {unknown[0]!r} (rules: {', '.join(RULES)})", markup=False)
+        raise typer.Exit(2)
+    prepared = pipeline.prepare(article, _clean_options(keep, drop, spam, spam_file, convert))
+    removals = prepared.cleaned.removals
+    if as_json:
+        print(json.dumps([asdict(r) for r in removals], ensure_ascii=False))
+    elif diff:
+        source = prepared.document.text
+        for r in removals:
+            before = source[max(0, r.start - 8) : r.start].replace("\n", "⏎")
+            after = source[r.end : r.end + 8].replace("\n", "⏎")
+            shown = r.text.replace("\n", "⏎")
+            print(f"[{r.rule}] @{r.start}: …{before}[-{shown}-]{after}…")
+        err.print(f"{len(removals)} removals", markup=False)
+    else:
+        sys.stdout.write(prepared.cleaned.text)
+        if not prepared.cleaned.text.endswith("\n"):
+            sys.stdout.write("\n")
+
+
+def main() -> None:
+    """Entry point of the ``audiobook`` script."""
+    app()

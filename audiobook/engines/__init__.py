@@ -1,0 +1,63 @@
+"""Voice engines, one module each, behind :class:`~audiobook.engines.base.Engine`.
+
+``choose`` turns a profile into one engine for the whole build: ``auto`` asks the Microsoft
+service once, up front, so an episode is never a mix of voices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from audiobook.engines.base import Engine, VoiceSettings
+from audiobook.errors import ConfigError
+from audiobook.profiles import Profile
+
+#: How long ``auto`` waits for the Microsoft service before choosing the offline voice.
+PROBE_TIMEOUT_S = 4.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    engine: Engine
+    settings: VoiceSettings
+    reason: str
+
+
+def create(settings: VoiceSettings, *, concurrency: int | None = None) -> Engine:
+    if settings.engine == "espeak":
+        from audiobook.engines.espeak import EspeakEngine
+
+        return EspeakEngine(settings)
+    if settings.engine == "edge":
+        from audiobook.engines.edge import EdgeEngine
+
+        return EdgeEngine(settings) if concurrency is None else EdgeEngine(settings, concurrency=concurrency)
+    raise ConfigError(f"unknown engine {settings.engine!r}")
+
+
+def choose(
+    profile: Profile,
+    *,
+    concurrency: int | None = None,
+    probe: Callable[[float], bool] | None = None,
+) -> Choice:
+    """One engine for the build, and a sentence saying why (printed on stderr, recorded)."""
+
+    def settings(engine: str, voice: str) -> VoiceSettings:
+        return VoiceSettings(engine, voice, profile.rate, profile.pitch, profile.volume)
+
+    if profile.engine != "auto":
+        chosen = settings(profile.engine, profile.voice)
+        return Choice(create(chosen, concurrency=concurrency), chosen, f"profile {profile.name}")
+    if probe is None:
+        from audiobook.engines.edge import probe as edge_probe
+
+        probe = edge_probe
+    if probe(PROBE_TIMEOUT_S):
+        chosen = settings("edge", profile.voice)
+        reason = "the Microsoft speech service answered"
+    else:
+        chosen = settings("espeak", profile.offline_voice)
+        reason = f"the Microsoft speech service did not answer within {PROBE_TIMEOUT_S:g} s"
+    return Choice(create(chosen, concurrency=concurrency), chosen, reason)

@@ -1,0 +1,163 @@
+"""Offline Mandarin through libespeak-ng, loaded from the ``espeakng-loader`` wheel.
+
+No system package is needed: the wheel carries the shared library and its ``cmn`` data. We
+call the library through ctypes (not the ``espeak-ng`` program) so word and sentence events
+arrive with sample positions, which become the segment's boundaries.
+
+libespeak-ng keeps global state, so one process synthesises one text at a time (a lock);
+parallelism across cores is the scheduler's business (processes, not threads).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import threading
+from dataclasses import dataclass
+
+from audiobook.engines.base import VoiceSettings
+from audiobook.errors import EngineError
+from audiobook.models import Boundary, Speech
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_MSG_TERMINATED = 1, 2, 5, 6
+_RATE, _VOLUME, _PITCH = 1, 2, 3
+_DEFAULT_WPM = 175
+
+
+class _Event(ctypes.Structure):
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    )
+
+
+_Callback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
+
+
+@dataclass
+class _Library:
+    lib: ctypes.CDLL
+    sample_rate: int
+    callback: object  # keeps the ctypes callback alive
+
+
+_lock = threading.Lock()
+_loaded: _Library | None = None
+_pcm = bytearray()
+_events: list[tuple[int, int, int]] = []
+
+
+def _on_audio(wav, count, events):  # type: ignore[no-untyped-def]
+    if count > 0:
+        _pcm.extend(ctypes.string_at(wav, count * 2))
+    i = 0
+    while events[i].type != 0:
+        ev = events[i]
+        _events.append((ev.type, ev.text_position, ev.sample))
+        i += 1
+    return 0
+
+
+def _library() -> _Library:
+    global _loaded
+    if _loaded is None:
+        try:
+            import espeakng_loader
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise EngineError("the offline voice needs the espeakng-loader package") from exc
+        lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        data_parent = os.path.dirname(espeakng_loader.get_data_path())
+        rate = lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data_parent.encode(), _INITIALIZE_DONT_EXIT
+        )
+        if rate <= 0:
+            raise EngineError(f"libespeak-ng failed to initialise (data in {data_parent})")
+        callback = _Callback(_on_audio)
+        lib.espeak_SetSynthCallback(callback)
+        _loaded = _Library(lib, rate, callback)
+    return _loaded
+
+
+def _percent(value: str) -> int:
+    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*", value)
+    if not match:
+        raise EngineError(f"expected a relative percentage like +10%, got {value!r}")
+    return round(float(match.group(1)))
+
+
+def _hertz(value: str) -> int:
+    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(?:Hz)?\s*", value)
+    if not match:
+        raise EngineError(f"expected a relative pitch like +5Hz, got {value!r}")
+    return round(float(match.group(1)))
+
+
+class EspeakEngine:
+    """espeak-ng's Mandarin voice (``cmn``): robotic but always there, and fast."""
+
+    name = "espeak"
+    needs_normalised_text = True
+    max_chars = 400
+    concurrency = 1
+
+    def __init__(self, settings: VoiceSettings) -> None:
+        self.settings = settings
+        self.voice = settings.voice or "cmn"
+        # Map edge-style relative settings onto espeak's absolute ones.
+        self._wpm = max(80, min(450, round(_DEFAULT_WPM * (1 + _percent(settings.rate) / 100))))
+        self._pitch = max(0, min(100, 50 + _hertz(settings.pitch) // 2))
+        self._volume = max(0, min(200, 100 + _percent(settings.volume)))
+
+    @property
+    def sample_rate(self) -> int:
+        return _library().sample_rate
+
+    def describe(self) -> str:
+        return f"espeak-ng:{self.voice}"
+
+    def synthesize(self, text: str) -> Speech:
+        with _lock:
+            lib = _library()
+            if lib.lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
+                raise EngineError(f"espeak-ng has no voice {self.voice!r}")
+            lib.lib.espeak_SetParameter(_RATE, self._wpm, 0)
+            lib.lib.espeak_SetParameter(_PITCH, self._pitch, 0)
+            lib.lib.espeak_SetParameter(_VOLUME, self._volume, 0)
+            _pcm.clear()
+            _events.clear()
+            data = text.encode("utf-8")
+            status = lib.lib.espeak_Synth(
+                data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            if status != 0:
+                raise EngineError(f"espeak-ng failed (status {status}) on {text[:30]!r}")
+            pcm, events = bytes(_pcm), list(_events)
+        return Speech(pcm, lib.sample_rate, _boundaries(text, events, lib.sample_rate, len(pcm)))
+
+
+def _boundaries(
+    text: str, events: list[tuple[int, int, int]], rate: int, nbytes: int
+) -> tuple[Boundary, ...]:
+    """Turn espeak's word events (1-based character positions) into timed words."""
+    words = [(pos, sample) for kind, pos, sample in events if kind == _EVENT_WORD]
+    end_sample = nbytes // 2
+    out = []
+    for i, (pos, sample) in enumerate(words):
+        next_pos, next_sample = words[i + 1] if i + 1 < len(words) else (len(text) + 1, end_sample)
+        word = text[pos - 1 : next_pos - 1].strip()
+        if word:
+            out.append(Boundary("word", word, sample / rate, next_sample / rate))
+    return tuple(out)

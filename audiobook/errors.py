@@ -1,0 +1,37 @@
+"""One small hierarchy of errors the CLI turns into a one-line message and an exit code.
+
+Anything raised as an :class:`AudiobookError` is the user's to fix (bad input, unreachable
+service, bad profile); anything else is our bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class AudiobookError(Exception):
+    """Base class: ``str(err)`` is the one line the user sees."""
+
+    exit_code = 1
+
+
+class InputError(AudiobookError):
+    """The article cannot be read: missing, empty, binary, undecodable or too large."""
+
+    exit_code = 2
+
+
+class ConfigError(AudiobookError):
+    """A voice profile, lexicon or feed setting is wrong."""
+
+    exit_code = 2
+
+
+class EngineError(AudiobookError):
+    """Speech could not be produced (after retries, where the engine retries)."""
+
+    exit_code = 3
+
+
+class PublishError(AudiobookError):
+    """The episode or feed could not be written; what was published before is untouched."""
+
+    exit_code = 4

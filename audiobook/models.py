@@ -1,0 +1,134 @@
+"""The pipeline's data: small frozen records that walk from front to back once.
+
+Every stage takes and returns these values, so each stage can be tested alone and the
+pipeline is a readable chain (see :mod:`audiobook.pipeline`). Times are seconds as floats
+at the edges (JSON, feeds) but sample counts inside audio code; see :mod:`audiobook.audio`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """Decoded input text and where it came from (the encoding is kept for the build record)."""
+
+    text: str
+    encoding: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One span that cleaning removed, and the named rule that removed it.
+
+    ``start``/``end`` index the text the rule was applied to (the input of that cleaning pass),
+    so ``clean --diff`` and the build record can show every removal in context.
+    """
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Cleaning's result: the text to keep and the records of what went."""
+
+    text: str
+    removals: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the article a listener can jump to: the lead, or a sub-headed part."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Article:
+    """The structured, cleaned, Simplified article as a reader would read it."""
+
+    title: str | None
+    byline: str | None
+    sections: tuple[Section, ...]
+    language: str = "zh-CN"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of synthesis: a sentence (or a piece of an over-long one).
+
+    ``display_text`` is what a reader sees (transcripts, DAISY); ``spoken_text`` is what the
+    engine is given after normalisation and lexicon substitution.
+    """
+
+    section: int
+    index: int
+    display_text: str
+    spoken_text: str
+    ends_paragraph: bool = False
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A word or sentence the engine reported, relative to the start of its segment's audio."""
+
+    kind: str  # "word" | "sentence"
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Speech:
+    """An engine's answer for one segment: mono 16-bit PCM plus the timings it knows."""
+
+    pcm: bytes
+    sample_rate: int
+    boundaries: tuple[Boundary, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A transcript cue: one sentence's text and where it is heard in the episode."""
+
+    text: str
+    start_s: float
+    end_s: float
+    section: int
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A built episode: its audio file, timing and what made it."""
+
+    mp3: str
+    title: str
+    duration_s: float
+    engine: str
+    voice: str
+    chapters: tuple[Chapter, ...]
+    cues: tuple[Cue, ...] = ()
+    byline: str | None = None
+    language: str = "zh-CN"
+    extra: dict[str, object] = field(default_factory=dict, hash=False, compare=False)

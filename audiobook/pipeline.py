@@ -1,0 +1,258 @@
+"""The one place that knows the order of the stages.
+
+``prepare`` runs the pure text front end (read → clean → convert → structure); ``build``
+adds the I/O edges (speak → assemble → publish). The CLI only parses options, calls these and
+renders progress and errors; scripts can call them directly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from audiobook import engines, profiles
+from audiobook.audio import Assembled, assemble
+from audiobook.engines.base import Engine
+from audiobook.errors import PublishError
+from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
+from audiobook.publish import id3
+from audiobook.publish.feed import render_feed
+from audiobook.publish.slug import slugify
+from audiobook.publish.store import EPISODES_DIR, EpisodeRecord, Store, atomic_write
+from audiobook.synth import SegmentCache, synthesize_all
+from audiobook.text.clean import clean
+from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
+from audiobook.text.convert import convert
+from audiobook.text.lexicon import load_lexicon
+from audiobook.text.read import read_source
+from audiobook.text.script import script
+from audiobook.text.structure import structure
+
+#: Where segment audio is cached between builds (content-addressed, safe to delete).
+DEFAULT_CACHE = Path.home() / ".cache" / "audiobook" / "segments"
+LEAD_TITLE_MAX = 40
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    keep: Collection[str] = ()
+    drop: Collection[str] = ()
+    keywords: Collection[str] = ()
+    keyword_file: Path | None = None
+    conversion: str = DEFAULT_CONVERSION
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The text front end's result, with the cleaning record kept for ``--diff`` and builds."""
+
+    document: Document
+    cleaned: Cleaned
+    article: Article
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    output: Path = Path("output")
+    profile: str = profiles.DEFAULT_PROFILE
+    engine: str | None = None
+    voice: str | None = None
+    rate: str | None = None
+    pitch: str | None = None
+    volume: str | None = None
+    concurrency: int | None = None
+    base_url: str | None = None
+    title: str | None = None
+    lexicon: Path | None = None
+    cache_dir: Path | None = DEFAULT_CACHE
+    clean: CleanOptions = field(default_factory=CleanOptions)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    episode: Episode
+    feed: Path
+    record: EpisodeRecord
+
+
+class Reporter:
+    """What a build tells its caller as it goes; the CLI renders it (rich, or nothing)."""
+
+    def note(self, message: str) -> None:  # noqa: B027 - optional hook
+        """A one-line status message (the chosen engine, the output path...)."""
+
+    def start_speaking(self, segments: Sequence[Segment]) -> None:  # noqa: B027
+        """Synthesis of these segments begins."""
+
+    def spoke(self, segment: Segment) -> None:  # noqa: B027
+        """One segment is done (from the cache or the engine)."""
+
+
+def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepared:
+    """Read and clean an article and convert and structure it (pure after the read)."""
+    document = read_source(source)
+    cleaned = clean(
+        document.text,
+        keep=options.keep,
+        drop=options.drop,
+        extra_keywords=options.keywords,
+        keyword_file=options.keyword_file,
+    )
+    article = structure(convert(cleaned.text, options.conversion))
+    return Prepared(document, cleaned, article)
+
+
+def episode_title(prepared: Prepared, override: str | None = None) -> str:
+    """The title a listener sees: given, the article's own, or the lead's first sentence."""
+    if override and override.strip():
+        return " ".join(override.split())
+    if prepared.article.title:
+        return prepared.article.title
+    for section in prepared.article.sections:
+        for paragraph in section.paragraphs:
+            first = paragraph.strip()
+            if first:
+                for stop in "。！？!?":
+                    first = first.split(stop)[0]
+                return first[:LEAD_TITLE_MAX] + ("…" if len(first) > LEAD_TITLE_MAX else "")
+    return Path(prepared.document.source).stem
+
+
+def build(
+    source: str | Path,
+    options: BuildOptions = BuildOptions(),
+    reporter: Reporter | None = None,
+) -> BuildResult:
+    """Article in, episode and updated feed out; on any failure nothing published changes."""
+    report = reporter or Reporter()
+    prepared = prepare(source, options.clean)
+    title = episode_title(prepared, options.title)
+    profile = profiles.with_overrides(
+        profiles.load(options.profile),
+        engine=options.engine,
+        voice=options.voice,
+        rate=options.rate,
+        pitch=options.pitch,
+        volume=options.volume,
+    )
+    choice = engines.choose(profile, concurrency=options.concurrency)
+    report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
+    segments = _segments(prepared.article, choice.engine, options.lexicon)
+    cache = SegmentCache(options.cache_dir) if options.cache_dir else None
+    report.start_speaking(segments)
+    speeches = synthesize_all(
+        choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke
+    )
+    store = Store(options.output)
+    options.output.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
+    try:
+        staged_mp3 = staging / "episode.mp3"
+        titles = [s.title for s in prepared.article.sections]
+        assembled = assemble(speeches, segments, titles, staged_mp3)
+        return _publish(store, staging, prepared, title, choice, assembled, options, report)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
+    segments = script(
+        article,
+        normalise=engine.needs_normalised_text,
+        max_chars=engine.max_chars,
+        lexicon=load_lexicon(lexicon_path),
+    )
+    return segments
+
+
+def _publish(
+    store: Store,
+    staging: Path,
+    prepared: Prepared,
+    title: str,
+    choice: engines.Choice,
+    assembled: Assembled,
+    options: BuildOptions,
+    report: Reporter,
+) -> BuildResult:
+    with store.locked():
+        settings = store.settings()
+        if options.base_url is not None:
+            settings.base_url = options.base_url
+        records = store.episodes()
+        episode_id = slugify(title, fallback=Path(prepared.document.source).stem)
+        previous = next((r for r in records if r.id == episode_id), None)
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        byline = prepared.article.byline
+        id3.write_tags(
+            staging / "episode.mp3",
+            title=title,
+            artist=byline or settings.author,
+            album=settings.title,
+            date=now[:10],
+            language=prepared.article.language,
+            chapters=assembled.chapters,
+        )
+        names = {"mp3": f"{EPISODES_DIR}/{episode_id}.mp3", "build": f"{EPISODES_DIR}/{episode_id}.build.json"}
+        build_record = {
+            "source": prepared.document.source,
+            "encoding": prepared.document.encoding,
+            "engine": choice.settings.engine,
+            "voice": choice.engine.describe(),
+            "engine_reason": choice.reason,
+            "settings": asdict(choice.settings),
+            "removals": [asdict(r) for r in prepared.cleaned.removals],
+            "sections": [s.title for s in prepared.article.sections],
+        }
+        (staging / "build.json").write_text(
+            json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
+        )
+        chapters = [asdict(c) for c in assembled.chapters]
+        record = EpisodeRecord(
+            id=episode_id,
+            guid=previous.guid if previous else f"urn:uuid:{uuid.uuid4()}",
+            title=title,
+            mp3=names["mp3"],
+            bytes=(staging / "episode.mp3").stat().st_size,
+            duration_s=round(assembled.duration_s, 3),
+            pub_date=previous.pub_date if previous else now,
+            updated=now if previous else None,
+            engine=choice.settings.engine,
+            voice=choice.engine.describe(),
+            chapters=chapters,
+            byline=byline,
+            source=prepared.document.source,
+            files=names,
+        )
+        records = [r for r in records if r.id != episode_id] + [record]
+        feed_xml = render_feed(settings, records)
+        try:
+            # Episode files first, then the store, then the feed: a reader of feed.xml never
+            # sees an item whose enclosure is not there yet.
+            (options.output / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
+            (staging / "episode.mp3").replace(options.output / names["mp3"])
+            (staging / "build.json").replace(options.output / names["build"])
+            if options.base_url is not None:
+                store.save_settings(settings)
+            store.save_episodes(records)
+            atomic_write(store.feed_path, feed_xml)
+        except OSError as exc:
+            raise PublishError(f"{options.output}: cannot publish ({exc.strerror or exc})") from exc
+    report.note(f"episode: {options.output / names['mp3']}")
+    episode = Episode(
+        mp3=str(options.output / names["mp3"]),
+        title=title,
+        duration_s=record.duration_s,
+        engine=record.engine,
+        voice=record.voice,
+        chapters=tuple(Chapter(**c) for c in chapters),  # type: ignore[arg-type]
+        cues=assembled.cues,
+        byline=byline,
+    )
+    return BuildResult(episode, store.feed_path, record)

@@ -1,0 +1,96 @@
+"""Voice profiles: small TOML files in ``voices/`` naming an engine, a voice and its settings.
+
+A profile is looked up as a path, then in ``./voices/`` (a producer's own), then among the
+profiles shipped with the package. Flags override a profile field by field.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from audiobook.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENGINES = ("auto", "edge", "espeak")
+DEFAULT_PROFILE = "auto"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    engine: str
+    voice: str
+    rate: str = "+0%"
+    pitch: str = "+0Hz"
+    volume: str = "+0%"
+    offline_voice: str = "cmn"
+    description: str = ""
+
+
+def _shipped() -> dict[str, str]:
+    try:
+        folder: Any = resources.files("audiobook.voices")
+    except ModuleNotFoundError:
+        # Running from a checkout without installing: the profiles live in ../voices.
+        folder = Path(__file__).resolve().parent.parent / "voices"
+    return {
+        entry.name[: -len(".toml")]: entry.read_text("utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml") and entry.name != "lexicon.toml"
+    }
+
+
+def available() -> dict[str, Profile]:
+    """Every profile a build could use, local ones shadowing shipped ones."""
+    found = {name: _parse(name, text, "<shipped>") for name, text in _shipped().items()}
+    local = Path("voices")
+    if local.is_dir():
+        for path in sorted(local.glob("*.toml")):
+            if path.name != "lexicon.toml":
+                found[path.stem] = _parse(path.stem, path.read_text("utf-8"), str(path))
+    return found
+
+
+def load(name_or_path: str) -> Profile:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.is_file():
+        return _parse(path.stem, path.read_text("utf-8"), str(path))
+    profiles = available()
+    if name_or_path not in profiles:
+        known = ", ".join(sorted(profiles))
+        raise ConfigError(f"no voice profile {name_or_path!r} (known: {known})")
+    return profiles[name_or_path]
+
+
+def _parse(name: str, text: str, origin: str) -> Profile:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML ({exc})") from exc
+    fields = set(Profile.__dataclass_fields__) - {"name"}
+    unknown = set(raw) - fields
+    if unknown:
+        raise ConfigError(f"{origin}: unknown profile keys {sorted(unknown)}")
+    if raw.get("engine") not in ENGINES:
+        raise ConfigError(f"{origin}: engine must be one of {', '.join(ENGINES)}")
+    if not isinstance(raw.get("voice"), str):
+        raise ConfigError(f"{origin}: needs a voice")
+    return Profile(name=name, **{k: str(v) for k, v in raw.items()})
+
+
+def with_overrides(profile: Profile, **overrides: str | None) -> Profile:
+    """The profile with every given (non-None) flag applied."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if "engine" in given and given["engine"] not in ENGINES:
+        raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}")
+    if given.get("engine") == "espeak" and "voice" not in given and profile.engine != "espeak":
+        given["voice"] = profile.offline_voice
+    return replace(profile, **given)

@@ -1,0 +1,95 @@
+"""Shared evidence for the content rules: a Simplified "shadow" of the text and its statistics.
+
+Rules that judge content (spam keywords, spliced passages) look at a shadow of the input: the
+same length, every character at the same index, but Simplified, NFKC-folded and lower-cased,
+so one keyword list and jieba's (Simplified) dictionary serve Traditional and Simplified
+input alike, and spans found on the shadow are spans of the input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+from audiobook.text.convert import convert_aligned
+
+jieba.setLogLevel(logging.WARNING)
+
+#: Measure words and units that follow an Arabic number: "415|個" rejoined is a number phrase.
+CLASSIFIERS = frozenset(
+    "个名位家所座条项件只头台辆架艘张本份篇部次回场届期批种类块根支把间户人元角分万亿千百"
+    "年月日号时点岁周天小秒米里斤克吨亩倍成度%多余"
+)
+
+
+def is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _fold(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch
+
+
+@lru_cache(maxsize=64)
+def shadow(text: str) -> str:
+    """Simplified, width-folded, lower-cased ``text`` with every index preserved."""
+    folded = "".join(_fold(c) for c in text)
+    return convert_aligned(folded, "t2s")
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> dict[str, int]:
+    """jieba's word -> frequency table (loaded once; about a second)."""
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
+_WORD_FREQ_MIN = 20  # below this jieba's entries are mostly rare names and compounds
+
+
+def is_word(s: str) -> bool:
+    return dictionary().get(s, 0) >= _WORD_FREQ_MIN
+
+
+@dataclass(frozen=True)
+class DocStats:
+    """Character-bigram counts of one document (its own vocabulary)."""
+
+    bigrams: Counter[str]
+
+    @classmethod
+    def of(cls, sh: str) -> DocStats:
+        return cls(_bigrams(sh))
+
+    def joins(self, left: str, right: str) -> bool:
+        """Would ``left`` + ``right`` read as one word if they were adjacent?"""
+        if left.isdigit() and right in CLASSIFIERS:
+            return True
+        if not (is_han(left) and is_han(right)):
+            return False
+        pair = left + right
+        return self.bigrams[pair] > 0 or is_word(pair)
+
+    def adjacent_word(self, left: str, right: str) -> bool:
+        """Do the two characters, as they stand, form a word (so no cut falls between them)?"""
+        if left.isdigit() and (right.isdigit() or right in CLASSIFIERS):
+            return True
+        if not (is_han(left) and is_han(right)):
+            return False
+        pair = left + right
+        return self.bigrams[pair] > 1 or is_word(pair)
+
+
+_HAN_PAIR = re.compile(r"(?=([\u3400-\u9fff0-9][\u3400-\u9fff]))")
+
+
+@lru_cache(maxsize=16)
+def _bigrams(sh: str) -> Counter[str]:
+    return Counter(m.group(1) for m in _HAN_PAIR.finditer(sh))

@@ -1,0 +1,357 @@
+"""Cleaning: remove the noise scrapers and spam sites leave in an article, and say what went.
+
+Cleaning only ever *deletes*: every rule returns spans of the current text, and each deletion
+is recorded as a :class:`~audiobook.models.Removal` whose ``start``/``end`` index the text that
+was passed to :func:`clean`. So ``clean --diff``, the build record and the tests all read the
+same records, and ``cleaned == input with every removal cut out`` is an invariant the tests
+check. Rules run in a fixed order and the whole chain repeats until nothing changes, which is
+what makes :func:`clean` idempotent (removing a passage can expose a keyword, and so on).
+
+Rules are named so that a producer can switch one off (``keep``) when it misfires, or switch
+on an optional one (``drop``). Rules that judge content (keywords, spliced passages) decide
+from evidence in the document itself — a word broken apart, a passage whose vocabulary the
+rest of the article never uses — never from a list of one article's fragments.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from audiobook.models import Cleaned, Removal
+from audiobook.text import splice
+from audiobook.text.analysis import DocStats, shadow
+
+Span = tuple[int, int]
+
+#: Rules on by default, in the order they run.
+DEFAULT_RULES: tuple[str, ...] = (
+    "invisible",
+    "mojibake",
+    "url",
+    "emoji",
+    "footer",
+    "caption",
+    "keyword",
+    "splice",
+    "separator",
+    "blank-lines",
+)
+#: Rules a user may switch on with ``drop`` (they cost more false positives on some sources).
+OPTIONAL_RULES: tuple[str, ...] = ("latin-noise",)
+RULES: tuple[str, ...] = DEFAULT_RULES + OPTIONAL_RULES
+
+_MAX_PASSES = 8
+
+# --- character-level rules -------------------------------------------------------------------
+
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u00ad\ufff9-\ufffb"
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\ue000-\uf8ff]"
+)
+_MOJIBAKE = re.compile("\ufffd+|(?:锟斤拷)+|(?:烫烫烫)+烫*|(?:屯屯屯)+屯*|(?:�)+")
+_URL = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff\"'<>()]+",
+    re.IGNORECASE,
+)
+_EMOJI = re.compile(
+    "(?:[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\u2b50\u2b55\u2934"
+    "\u2935\u3030\u303d\u2190-\u21ff\u2300-\u23ff\u25a0-\u25ff\u2b00-\u2bff]"
+    "[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]*)+"
+)
+_LATIN_NOISE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{12,}(?![A-Za-z0-9])")
+
+
+def _regex_rule(pattern: re.Pattern[str]) -> Callable[[str, _Context], list[Span]]:
+    def rule(text: str, ctx: _Context) -> list[Span]:
+        return [m.span() for m in pattern.finditer(text)]
+
+    return rule
+
+
+def _emoji(text: str, ctx: _Context) -> list[Span]:
+    # Only symbols that are pictographs; CJK punctuation and letters never match the class above.
+    return [m.span() for m in _EMOJI.finditer(text) if not _has_letter(m.group())]
+
+
+def _has_letter(s: str) -> bool:
+    return any(unicodedata.category(c).startswith(("L", "N")) for c in s)
+
+
+# --- line-level rules ------------------------------------------------------------------------
+
+
+def _lines(text: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, line) for each line, ``end`` before its newline."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
+def _line_span(text: str, start: int, end: int) -> Span:
+    """A whole line including its newline (or the newline before it, on the last line)."""
+    if end < len(text):
+        return start, end + 1
+    if start > 0:
+        return start - 1, end
+    return start, end
+
+
+_FOOTER_LINE = re.compile(
+    r"^\s*(?:"
+    r"[（(]\s*(?:责编|責編|责任编辑|責任編輯|编辑|編輯|校对|校對|审核|審核|来源|來源|实习生|實習生)"
+    r"\s*[:：][^）)]{0,40}[）)]"  # （責編：王某、李某）
+    r"|《[^》]{1,20}》\s*[（(][^）)]{0,40}版\s*[）)]"  # 《人民日報》（2024年05月20日 04 版）
+    r"|(?:责任编辑|責任編輯|责编|責編|原标题|原標題|来源|來源|本文来源|本文來源|文章来源|文章來源"
+    r"|分享到|分享|转载请注明|轉載請註明|版权声明|版權聲明|声明|聲明|返回搜狐|点击进入|點擊進入"
+    r"|扫一扫|掃一掃|关注我们|關注我們|相关阅读|相關閱讀|相关新闻|相關新聞|推荐阅读|推薦閱讀"
+    r"|更多精彩|延伸阅读|延伸閱讀|热门推荐|熱門推薦)\s*[:：].{0,80}"
+    r"|(?:返回搜狐，?查看更多|点击(?:阅读|閱讀)原文|點擊閱讀原文|微信扫一扫|微信掃一掃"
+    r"|分享到[：:]?|打印本页|列印本頁|关闭窗口|關閉視窗|上一篇.{0,60}|下一篇.{0,60})"
+    r")\s*$"
+)
+_FOOTER_INLINE = re.compile(
+    r"[（(]\s*(?:责编|責編|责任编辑|責任編輯)\s*[:：][^）)\n]{0,40}[）)]"
+)
+_NAME = r"[\u4e00-\u9fff·]{2,5}"
+_CAPTION_LINE = re.compile(
+    r"^.{0,80}?(?:^|\s|[　，,、：:])(?:(?:本报|本報|新华社|新華社|中新社)?(?:记者|記者|通讯员|通訊員)\s*)?"
+    + _NAME
+    + r"(?:\s*[、，,和及]\s*"
+    + _NAME
+    + r")*\s*(?:摄|攝|摄影|攝影|供图|供圖|绘|繪|制图|製圖)\s*$"
+)
+_CAPTION_INLINE = re.compile(
+    r"[（(]\s*(?:(?:本报|本報|新华社|新華社)?(?:记者|記者|通讯员|通訊員)\s*)?"
+    + _NAME
+    + r"(?:\s*[、，,和及]\s*"
+    + _NAME
+    + r")*\s*(?:摄|攝|摄影|攝影|供图|供圖)\s*[）)]"
+    + r"|[（(]\s*(?:资料图片?|資料圖片?|图片来源[:：][^）)\n]{0,30}|圖片來源[:：][^）)\n]{0,30})\s*[）)]"
+)
+
+
+def _footer(text: str, ctx: _Context) -> list[Span]:
+    spans = [
+        _line_span(text, s, e) for s, e, line in _lines(text) if line and _FOOTER_LINE.match(line)
+    ]
+    spans += [m.span() for m in _FOOTER_INLINE.finditer(text)]
+    return spans
+
+
+def _caption(text: str, ctx: _Context) -> list[Span]:
+    spans: list[Span] = []
+    for s, e, line in _lines(text):
+        stripped = line.strip()
+        # A caption is a short line with no sentence punctuation before its credit.
+        if (
+            stripped
+            and len(stripped) <= 80
+            and not re.search(r"[。！？!?；;]", stripped)
+            and _CAPTION_LINE.match(stripped)
+        ):
+            spans.append(_line_span(text, s, e))
+    spans += [m.span() for m in _CAPTION_INLINE.finditer(text)]
+    return spans
+
+
+_SEPARATOR_LINE = re.compile(r"^[\s\-—_=*~·•#＊－＝～]{3,}$")
+
+
+def _separator(text: str, ctx: _Context) -> list[Span]:
+    # Lines of rules/asterisks; a Markdown "---" is also just a visual break for a listener.
+    return [
+        _line_span(text, s, e)
+        for s, e, line in _lines(text)
+        if _SEPARATOR_LINE.match(line) and not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", line)
+    ]
+
+
+def _blank_lines(text: str, ctx: _Context) -> list[Span]:
+    """Trailing spaces, blank lines at either end, and runs of more than one blank line.
+
+    A single blank line is kept: in Markdown and many plain-text files it is what separates
+    paragraphs.
+    """
+    spans: list[Span] = []
+    for m in re.finditer(r"[ \t\u3000\u00a0]+(?=\n|$)", text):
+        spans.append(m.span())
+    m = re.match(r"\s+", text)
+    if m:
+        spans.append(m.span())
+    m = re.search(r"\s+$", text)
+    if m and m.start() > 0:
+        spans.append(m.span())
+    for m in re.finditer(r"\n[ \t\u3000\u00a0]*\n(?:[ \t\u3000\u00a0]*\n)+", text):
+        # Keep "\n\n", delete the rest of the run.
+        spans.append((m.start() + 2, m.end()))
+    for m in re.finditer(r"\n[ \t\u3000\u00a0]+\n", text):
+        spans.append((m.start() + 1, m.end() - 1))
+    return spans
+
+
+# --- keywords ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def shipped_keywords() -> tuple[str, ...]:
+    """The maintained list in ``audiobook/data/spam_keywords.txt``."""
+    raw = resources.files("audiobook.data").joinpath("spam_keywords.txt").read_text("utf-8")
+    return _parse_keywords(raw)
+
+
+def _parse_keywords(raw: str) -> tuple[str, ...]:
+    words = []
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line)
+    return tuple(words)
+
+
+def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
+    """Spam keywords, removed only where the document shows they were inserted.
+
+    Evidence for an occurrence: the characters either side of it join into a word (a
+    dictionary word or a bigram the document uses elsewhere), i.e. it sits inside a word.
+    A document with two or more such occurrences is being salted, and then every occurrence
+    of a listed keyword goes; a single keyword in an otherwise clean text stays unless it
+    itself breaks a word.
+    """
+    keywords = sorted({shadow(k) for k in ctx.keywords if k.strip()}, key=len, reverse=True)
+    if not keywords:
+        return []
+    sh = shadow(text)
+    pattern = re.compile("|".join(re.escape(k) for k in keywords))
+    hits = [m.span() for m in pattern.finditer(sh)]
+    if not hits:
+        return []
+    stats = DocStats.of(sh)
+    inserted = [h for h in hits if _breaks_word(sh, h, stats)]
+    if len(inserted) >= 2:
+        return hits
+    return inserted
+
+
+def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
+    start, end = span
+    if start == 0 or end >= len(sh):
+        return False
+    left, right = sh[start - 1], sh[end]
+    return stats.joins(left, right)
+
+
+# --- the chain ---------------------------------------------------------------------------------
+
+
+class _Context:
+    def __init__(self, keywords: tuple[str, ...]) -> None:
+        self.keywords = keywords
+
+
+_RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
+    "invisible": _regex_rule(_INVISIBLE),
+    "mojibake": _regex_rule(_MOJIBAKE),
+    "url": _regex_rule(_URL),
+    "emoji": _emoji,
+    "footer": _footer,
+    "caption": _caption,
+    "keyword": _keyword_spans,
+    "splice": lambda text, ctx: splice.detect(text),
+    "separator": _separator,
+    "blank-lines": _blank_lines,
+    "latin-noise": _regex_rule(_LATIN_NOISE),
+}
+
+
+def _merge(spans: Iterable[Span], size: int) -> list[Span]:
+    out: list[list[int]] = []
+    for s, e in sorted((max(0, s), min(size, e)) for s, e in spans):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def clean(
+    text: str,
+    *,
+    keep: Collection[str] = (),
+    drop: Collection[str] = (),
+    extra_keywords: Collection[str] = (),
+    keyword_file: Path | None = None,
+) -> Cleaned:
+    """Remove noise from ``text``; ``keep`` switches rules off, ``drop`` switches optional ones on.
+
+    Raises ``ValueError`` only for an unknown rule name (a usage error); any text is accepted.
+    """
+    unknown = sorted((set(keep) | set(drop)) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown cleaning rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
+    active = [r for r in RULES if (r in DEFAULT_RULES or r in drop) and r not in keep]
+    keywords = shipped_keywords() + tuple(extra_keywords)
+    if keyword_file is not None:
+        keywords += _parse_keywords(Path(keyword_file).read_text("utf-8"))
+    ctx = _Context(keywords)
+
+    current = text
+    origin = list(range(len(text)))  # origin[i] = index in `text` of current[i]
+    removals: list[Removal] = []
+    for _ in range(_MAX_PASSES):
+        changed = False
+        for rule in active:
+            spans = _merge(_RULE_FUNCS[rule](current, ctx), len(current))
+            if not spans:
+                continue
+            changed = True
+            for s, e in spans:
+                removals.extend(_to_input(rule, origin[s:e], text))
+            keep_mask = [True] * len(current)
+            for s, e in spans:
+                for i in range(s, e):
+                    keep_mask[i] = False
+            current = "".join(c for c, k in zip(current, keep_mask, strict=True) if k)
+            origin = [o for o, k in zip(origin, keep_mask, strict=True) if k]
+        if not changed:
+            break
+    removals.sort(key=lambda r: r.start)
+    return Cleaned(current, tuple(removals))
+
+
+def _to_input(rule: str, positions: list[int], text: str) -> list[Removal]:
+    """Turn removed positions (input indices, ascending) into contiguous input spans.
+
+    A later rule can remove text around an earlier removal (a spliced passage that contained a
+    keyword); splitting keeps the records disjoint, so each removal's ``text`` is exactly
+    ``input[start:end]``.
+    """
+    out: list[Removal] = []
+    if not positions:
+        return out
+    run_start = prev = positions[0]
+    for p in positions[1:]:
+        if p != prev + 1:
+            out.append(Removal(rule, run_start, prev + 1, text[run_start : prev + 1]))
+            run_start = p
+        prev = p
+    out.append(Removal(rule, run_start, prev + 1, text[run_start : prev + 1]))
+    return out
+
+
+def apply_removals(text: str, removals: Iterable[Removal]) -> str:
+    """Cut ``removals`` out of ``text`` (the inverse view used by ``--diff`` and tests)."""
+    spans = _merge(((r.start, r.end) for r in removals), len(text))
+    out, pos = [], 0
+    for s, e in spans:
+        out.append(text[pos:s])
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
