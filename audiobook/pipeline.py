@@ -8,6 +8,7 @@ renders progress and errors; scripts can call them directly.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -34,8 +35,13 @@ from audiobook.text.read import read_source
 from audiobook.text.script import script
 from audiobook.text.structure import structure
 
-#: Where segment audio is cached between builds (content-addressed, safe to delete).
-DEFAULT_CACHE = Path.home() / ".cache" / "audiobook" / "segments"
+
+
+def cache_root() -> Path:
+    """Where audiobook keeps caches (segment audio, voice lists); safe to delete."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "audiobook"
+
 LEAD_TITLE_MAX = 40
 
 
@@ -70,7 +76,9 @@ class BuildOptions:
     base_url: str | None = None
     title: str | None = None
     lexicon: Path | None = None
-    cache_dir: Path | None = DEFAULT_CACHE
+    #: Reuse segment audio from earlier builds (content-addressed by engine, voice and text).
+    cache: bool = True
+    cache_dir: Path | None = None
     clean: CleanOptions = field(default_factory=CleanOptions)
 
 
@@ -144,7 +152,8 @@ def build(
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
     segments = _segments(prepared.article, choice.engine, options.lexicon)
-    cache = SegmentCache(options.cache_dir) if options.cache_dir else None
+    cache_dir = options.cache_dir or cache_root() / "segments"
+    cache = SegmentCache(cache_dir) if options.cache else None
     report.start_speaking(segments)
     speeches = synthesize_all(
         choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke

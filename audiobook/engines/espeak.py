@@ -161,3 +161,19 @@ def _boundaries(
         if word:
             out.append(Boundary("word", word, sample / rate, next_sample / rate))
     return tuple(out)
+
+
+def list_voices(locale: str | None = None) -> list[dict[str, str]]:
+    """espeak-ng's language voices from its data folder (``cmn``, ``yue``…), by locale prefix."""
+    import espeakng_loader
+
+    lang_dir = os.path.join(espeakng_loader.get_data_path(), "lang")
+    names = sorted(
+        name for _root, _dirs, files in os.walk(lang_dir) for name in files if "." not in name
+    )
+    chinese = {"cmn": "zh-CN", "cmn-latn-pinyin": "zh-CN", "yue": "zh-HK", "hak": "zh-CN"}
+    rows = [{"name": n, "locale": chinese.get(n, n), "gender": ""} for n in names]
+    if locale:
+        want = locale.lower()
+        rows = [r for r in rows if r["locale"].lower().startswith(want.split("-")[0])]
+    return rows

@@ -22,16 +22,20 @@ precision and recall on synthetic splices of fiction into the news fixtures.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass
 
 import jieba
 
-from audiobook.text.analysis import DocStats, is_han, shadow
+from audiobook.text.analysis import COMMON_CLASSIFIERS, DocStats, dictionary, is_han, shadow
 
 MIN_LEN = 8
 MAX_LEN = 400
-THRESHOLD = 1.0
+MIN_WORDS = 4
+FOREIGN_NOVELTY = 0.95
+MIN_EVIDENCE = 1.0
+THRESHOLD = 6.5
 
 _PERSONAL = re.compile("[我你您咱俺]")
 _FULL_COMMA = "，"
@@ -50,8 +54,12 @@ class Candidate:
     join: str
 
 
+_GENERIC_FREQ = 10000  # jieba frequency above which a word says nothing about topic or register
+
+
 class _Doc:
-    def __init__(self, sh: str) -> None:
+    def __init__(self, text: str, sh: str) -> None:
+        self.text = text
         self.sh = sh
         self.stats = DocStats.of(sh)
         self.tok_start: list[int] = []
@@ -60,10 +68,14 @@ class _Doc:
         first: dict[str, int] = {}
         last: dict[str, int] = {}
         counts: dict[str, int] = {}
+        freq = dictionary()
         pos = 0
-        for tok in jieba.cut(sh, HMM=False):
+        for tok in jieba.cut(sh, HMM=True):
             start, pos = pos, pos + len(tok)
-            content = tok if len(tok) >= 2 and all(is_han(c) for c in tok) else None
+            specific = (
+                len(tok) >= 2 and all(is_han(c) for c in tok) and freq.get(tok, 0) < _GENERIC_FREQ
+            )
+            content = tok if specific else None
             self.tok_start.append(start)
             self.tok_end.append(pos)
             self.tok_content.append(content)
@@ -75,12 +87,13 @@ class _Doc:
         total = sum(counts.values())
         hapax = sum(1 for c in counts.values() if c == 1)
         # The article's own rate of one-off words: short texts have many, so novelty must beat it.
-        self.baseline = hapax / total if total else 1.0
+        self.baseline = min(0.8, max(0.3, hapax / total)) if total else 0.8
         self.personal_total = len(_PERSONAL.findall(sh))
-        self.full_total = sh.count(_FULL_COMMA)
-        self.half_total = len(_HALF_COMMA.findall(sh))
+        self.full_total = text.count(_FULL_COMMA)
+        self.half_total = len(_HALF_COMMA.findall(text))
 
-    def novelty(self, i: int, j: int) -> tuple[float, int]:
+    def novelty(self, i: int, j: int) -> tuple[int, int]:
+        """(novel, total) specific words inside [i, j); novel = used nowhere else."""
         lo = bisect.bisect_left(self.tok_start, i)
         hi = bisect.bisect_left(self.tok_start, j)
         n = novel = 0
@@ -91,7 +104,7 @@ class _Doc:
             n += 1
             if self.first[tok] >= i and self.last[tok] < j:
                 novel += 1
-        return (novel / n if n else 0.0), n
+        return novel, n
 
 
 def candidates(text: str) -> list[Candidate]:
@@ -99,7 +112,7 @@ def candidates(text: str) -> list[Candidate]:
     sh = shadow(text)
     if len(sh) < MIN_LEN + 2:
         return []
-    doc = _Doc(sh)
+    doc = _Doc(text, sh)
     stats = doc.stats
     out: list[Candidate] = []
     # breaks[i]: no word spans the boundary between sh[i-1] and sh[i].
@@ -123,34 +136,50 @@ def candidates(text: str) -> list[Candidate]:
 
 
 def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
-    novelty, n = doc.novelty(i, j)
-    if n < 3:
+    novel, n = doc.novelty(i, j)
+    if n < MIN_WORDS:
         return None
+    novelty = novel / n
+    h = doc.baseline
+    # Log-likelihood ratio "foreign passage" (nearly every word new to the article) against
+    # "part of the article" (new words at the article's own rate). Unlike a share, it grows
+    # with a passage's length and drops when a boundary strays into the article's own words.
+    evidence = novel * math.log(FOREIGN_NOVELTY / h) + (n - novel) * math.log(
+        (1 - FOREIGN_NOVELTY) / (1 - h)
+    )
     span = doc.sh[i:j]
     personal_in = len(_PERSONAL.findall(span))
     personal_out = doc.personal_total - personal_in
-    # First/second person the rest of the article hardly uses.
-    personal = personal_in > 0 and personal_out * (j - i) < personal_in * (len(doc.sh) - (j - i)) / 4
-    full_in = span.count(_FULL_COMMA)
-    half_in = len(_HALF_COMMA.findall(span))
+    # First/second person that the rest of the article hardly uses.
+    rest = len(doc.sh) - (j - i)
+    personal = personal_in > 0 and personal_out * (j - i) * 4 < personal_in * rest
+    raw = doc.text[i:j]
+    full_in = raw.count(_FULL_COMMA)
+    half_in = len(_HALF_COMMA.findall(raw))
     full_out = doc.full_total - full_in
     half_out = doc.half_total - half_in
     # A punctuation style the rest of the article never uses.
-    punct = (full_in > 0 and full_out == 0 and half_out > 0) or (
-        half_in > 0 and half_out == 0 and full_out > 0
+    punct = (full_in > 0 and full_out == 0 and half_out > 1) or (
+        half_in > 0 and half_out == 0 and full_out > 1
     )
     join = "doc" if doc.stats.bigrams[pair] > 0 else "num" if pair[0].isdigit() else "dict"
-    excess = novelty - doc.baseline
-    score = 2.0 * excess + 0.4 * personal + 0.6 * punct + (0.3 if join != "dict" else 0.0)
-    return Candidate(i, j, score, novelty, doc.baseline, personal, punct, join)
+    # How surely the two sides were one word: common dictionary words (委員, 事務) and pairs the
+    # article itself writes as words (平湖 in 平湖市) beat chance neighbours (村|村).
+    strength = (3.0 if pair[1] in COMMON_CLASSIFIERS else 1.0) if join == "num" else min(
+        5.0, math.log10(1 + dictionary().get(pair, 0)) + math.log2(1 + doc.stats.bigrams[pair])
+    )
+    if evidence < MIN_EVIDENCE:
+        return None
+    score = evidence + 1.5 * personal + 3.0 * punct + strength
+    return Candidate(i, j, score, novelty, h, personal, punct, join)
 
 
 def detect(text: str, threshold: float = THRESHOLD) -> list[tuple[int, int]]:
     """Spans of ``text`` judged to be spliced-in passages (non-overlapping)."""
     chosen: list[tuple[int, int]] = []
     ranked = sorted(
-        (c for c in candidates(text) if c.score >= threshold and c.novelty >= 0.75),
-        key=lambda c: (round(c.score, 1), c.end - c.start),
+        (c for c in candidates(text) if c.score >= threshold and c.novelty >= 0.6),
+        key=lambda c: (c.score, c.end - c.start),
         reverse=True,
     )
     for c in ranked:

@@ -382,7 +382,7 @@ class FakeEdgeService:
             return
         if mode == "reset":
             slot.release()
-            transport = ws._req.transport if ws._req is not None else None  # noqa: SLF001
+            transport = ws._req.transport if ws._req is not None else None
             if transport is not None:
                 transport.abort()
             return
@@ -399,8 +399,7 @@ class FakeEdgeService:
     def _boundaries(self, rendered: Rendered, req: Request) -> Iterator[tuple[str, float, float]]:
         words = rendered.words
         if req.word_boundaries or not words:
-            for text, start, end in words:
-                yield text, start, end
+            yield from words
             return
         # Sentence boundaries: group the words by the text's sentence-final punctuation.
         sentences = [s for s in re.split(r"(?<=[。！？!?；;])", req.text) if s.strip()]

@@ -1,0 +1,85 @@
+"""Transcripts beside each episode: WebVTT (for podcast apps and ``podcast:transcript``) and SRT.
+
+One cue per sentence, timed from the assembled audio (see :mod:`audiobook.audio`). Both
+formats are small enough to write directly; edge-tts's bundled SRT composer was not used
+because it floors times to the millisecond (we round, so a cue never starts before its
+sentence by a rounding error) and silently re-sorts and drops cues, which would hide timing
+bugs upstream instead of failing a test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiobook.models import Cue
+
+
+def _timestamp(seconds: float, sep: str) -> str:
+    # Round once, in integer milliseconds, so 59.9996 s carries into the minute correctly.
+    ms = max(0, round(seconds * 1000))
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{ms:03d}"
+
+
+def _one_line(text: str) -> str:
+    # A blank line ends a cue in both formats; a sentence is shown as one line anyway.
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _timed(cues: Sequence[Cue]) -> list[tuple[float, float, str]]:
+    """(start, end, text) per cue worth showing: empty or zero-length cues are skipped;
+    a cue that ends before it starts is an upstream timing bug and raises."""
+    out = []
+    for cue in cues:
+        text = _one_line(cue.text)
+        if cue.end_s < cue.start_s:
+            raise ValueError(f"cue ends before it starts: {cue!r}")
+        if not text or round(cue.end_s * 1000) <= round(cue.start_s * 1000):
+            continue
+        out.append((cue.start_s, cue.end_s, text))
+    return out
+
+
+def _vtt_escape(text: str) -> str:
+    # "&" and "<" start entities and tags in cue text; "-->" would end the timing line.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_vtt(cues: Sequence[Cue]) -> str:
+    blocks = ["WEBVTT\n"]
+    for n, (start, end, text) in enumerate(_timed(cues), start=1):
+        timing = f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}"
+        blocks.append(f"{n}\n{timing}\n{_vtt_escape(text)}\n")
+    return "\n".join(blocks)
+
+
+def render_srt(cues: Sequence[Cue]) -> str:
+    blocks = []
+    for n, (start, end, text) in enumerate(_timed(cues), start=1):
+        timing = f"{_timestamp(start, ',')} --> {_timestamp(end, ',')}"
+        blocks.append(f"{n}\n{timing}\n{text}\n")
+    return "\n".join(blocks)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers (a podcast app mid-download, a web server) see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    tmp.replace(path)
+
+
+def write_vtt(cues: Sequence[Cue], path: Path) -> None:
+    """WebVTT, UTF-8, one numbered cue per sentence."""
+    _write_atomically(path, render_vtt(cues))
+
+
+def write_srt(cues: Sequence[Cue], path: Path) -> None:
+    """SRT, UTF-8 without BOM, one numbered cue per sentence."""
+    _write_atomically(path, render_srt(cues))

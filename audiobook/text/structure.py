@@ -1,0 +1,139 @@
+"""Structure: find the title, byline, lead and sub-headed sections of a cleaned article.
+
+Chapter titles are what a listener sees in a podcast app, so headings are recognised only from
+explicit signals that news sites and Markdown use — a kicker line ending in ``——`` followed by
+a headline line, ``#`` headings, ``一、``/``（一）`` numbering — never from "a short line",
+which in news is as often a one-line question or quote as a heading.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audiobook.models import Article, Section
+
+LEAD_TITLE = "导语"
+NOTE_TITLE = "编者按"
+_MAX_HEADING = 40
+_MAX_TITLE = 50
+
+_TERMINAL = re.compile(r"[。！？!?；;…」』”\"]$")
+_BYLINE = re.compile(
+    r"^(?:[^\s，。]{0,12}(?:记者|記者|通讯员|通訊員|特约撰稿人|特約撰稿人|撰稿|作者|文)"
+    r"[\s:：／/]*[\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5})*"
+    r"|(?:文|作者|记者|記者)[/／:：]\s*\S{2,20})\s*$"
+)
+_NOTE_END = re.compile(r"^\s*[—－-]{1,2}\s*(?:编者|編者)\s*$")
+_NOTE_START = re.compile(r"^\s*[【\[]?\s*(?:编者按|編者按)")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|"
+    r"第[一二三四五六七八九十]{1,3}[部章节節篇][、：:\s]?)\s*\S"
+)
+_KICKER = re.compile(r"^.{2,40}(?:——|--)\s*$")
+_MD_EMPHASIS = re.compile(r"^\*\*(.+)\*\*$|^__(.+)__$")
+
+
+def _is_headline(line: str) -> bool:
+    return 0 < len(line) <= _MAX_HEADING and not _TERMINAL.search(line)
+
+
+def _plain(line: str) -> str:
+    m = _MD_EMPHASIS.match(line)
+    return (m.group(1) or m.group(2)).strip() if m else line
+
+
+def structure(text: str) -> Article:
+    """Split cleaned, Simplified text into an :class:`Article`; any text is accepted."""
+    lines = [_plain(ln.strip()) for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    title: str | None = None
+    byline: str | None = None
+
+    # Title and byline among the first lines (either order), each at most once.
+    i = 0
+    while i < len(lines) and i < 3:
+        line = lines[i]
+        md = _MD_HEADING.match(line)
+        if byline is None and _BYLINE.match(line):
+            byline = line
+        elif title is None and md and len(md.group(1)) == 1 and i == 0:
+            title = md.group(2)
+        elif (
+            title is None
+            and i == 0
+            and len(lines) > 1
+            and _is_headline(line)
+            and len(line) <= _MAX_TITLE
+            and not _KICKER.match(line)
+            and not _NUMBERED.match(line)
+            and not _NOTE_START.match(line)
+        ):
+            title = line
+        else:
+            break
+        i += 1
+
+    sections: list[Section] = []
+    current_title: str | None = None
+    paragraphs: list[str] = []
+    lead_is_note = False
+
+    def flush() -> None:
+        nonlocal paragraphs
+        if current_title is None and not paragraphs:
+            return
+        heading = current_title
+        if heading is None:
+            heading = NOTE_TITLE if lead_is_note else (title or LEAD_TITLE)
+        sections.append(Section(heading, tuple(paragraphs)))
+        paragraphs = []
+
+    body = lines[i:]
+    k = 0
+    while k < len(body):
+        line = body[k]
+        heading = _heading(body, k)
+        if heading is not None:
+            text_heading, consumed = heading
+            flush()
+            current_title = text_heading
+            k += consumed
+            continue
+        if not sections and current_title is None:
+            if _NOTE_START.match(line) or _NOTE_END.match(line):
+                lead_is_note = True
+        if byline is None and k < 6 and not sections and _BYLINE.match(line):
+            byline = line
+        elif (
+            title is None
+            and lead_is_note
+            and not sections
+            and k + 1 < len(body)
+            and _is_headline(line)
+            and _BYLINE.match(body[k + 1])
+        ):
+            # After an editor's note: the article's own headline, then its byline.
+            title = line
+        else:
+            paragraphs.append(line)
+        k += 1
+    flush()
+    if not sections:
+        sections.append(Section(title or LEAD_TITLE, ()))
+    return Article(title=title, byline=byline, sections=tuple(sections))
+
+
+def _heading(lines: list[str], k: int) -> tuple[str, int] | None:
+    """(title, lines consumed) if a sub-heading starts at line ``k``."""
+    line = lines[k]
+    md = _MD_HEADING.match(line)
+    if md:
+        return md.group(2).strip(), 1
+    nxt = lines[k + 1] if k + 1 < len(lines) else None
+    if _KICKER.match(line) and nxt is not None and _is_headline(nxt) and not _KICKER.match(nxt):
+        # Kicker + headline read as one title: "迎检不需要做录像和PPT后——社区干部，腾出手干实事".
+        return line.rstrip() + nxt, 2
+    if _NUMBERED.match(line) and _is_headline(line) and nxt is not None:
+        return line, 1
+    return None

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from audio_helpers import tone
+from daisy_checks import check_fileset
+
+from audiobook.audio import assemble
+from audiobook.models import Segment
+from audiobook.publish.daisy import Book, write_daisy
+
+
+def test_fileset_follows_daisy_202(tmp_path: Path) -> None:
+    plan = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 0)]
+    segs = [Segment(s, i, f"第{s}节第{i}句。", f"第{s}节第{i}句。") for s, i in plan]
+    titles = ("导语", "一、开始", "二、继续")
+    mp3 = tmp_path / "e.mp3"
+    done = assemble([tone(0.6)] * len(segs), segs, titles, mp3)
+    book = Book(
+        identifier="urn:uuid:1234", title="有声书 <测试> & 标题", creator="本报记者 张三",
+        publisher="audiobook", date="2026-11-25", language="zh-CN", section_titles=titles,
+        section_levels=(1, 1, 1), cues=done.cues, duration_s=done.duration_s,
+    )  # fmt: skip
+    archive = write_daisy(book, mp3, tmp_path / "book.daisy")
+    found = check_fileset(tmp_path / "book.daisy")
+    assert found["headings"] == ["有声书 <测试> & 标题", *titles]
+    assert len(found["clips"]) == len(segs)
+    with zipfile.ZipFile(archive) as z:
+        assert "book.daisy/ncc.html" in z.namelist()
+    # rewriting replaces the fileset whole
+    write_daisy(book, mp3, tmp_path / "book.daisy")
+    check_fileset(tmp_path / "book.daisy")
