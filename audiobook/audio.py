@@ -1,34 +1,72 @@
-"""Assembling speech into one episode: trim, pause, join as PCM, encode once.
+"""Assembling speech into one episode: trim, pause, measure, normalise, encode once.
 
-Segments are joined as decoded PCM and streamed into a single ffmpeg encode, never joined as
-MP3 frames: frame joins shift each later chapter by a frame's worth and click. Every time we
-report (chapter starts, cues) is counted in samples as they are written to the encoder, so
-the chapters agree with the audio to the sample.
+Why it is shaped this way:
+
+* **One PCM stream, one encode.** Segments are joined as decoded PCM and encoded once, never
+  joined as MP3 frames: frame joins shift each later chapter by up to a frame and click.
+  Chapter starts and cues are counted in samples as they are written, so they agree with the
+  audio to the sample.
+* **Two passes, bounded memory.** Pass one streams each segment's trimmed PCM (and the pauses)
+  to a temporary file on disk while an ffmpeg ``ebur128`` scanner measures it; only one
+  segment is ever in memory, so a ten-hour book costs what a sentence costs. Pass two encodes
+  that file once with the gain the measurement asks for and a limiter for the peaks, while a
+  second ffmpeg decodes the MP3 *as it is written* and measures what a listener will hear.
+  If that final measurement misses the target (true peak above the ceiling, or loudness off
+  by more than half a LU), the encode is repeated with corrected settings.
+* **Loudness convention (the pan law).** The episode is mono. A podcast app plays a mono
+  file on both earbuds/speakers, which a listener hears about 3 dB louder than the BS.1770
+  single-channel figure. The target is therefore stated, by default, as *dual-mono*
+  loudness (the EBU/ffmpeg ``dualmono`` convention, pan law −3.01 dB): −16 LUFS heard on two
+  speakers, which is −19 LUFS measured as a plain mono channel. That is the AES TD1004 /
+  Apple advice (−16 stereo ≙ −19 mono), so our episodes sit level with stereo shows at −16.
+  ``LoudnessTarget(dual_mono=False)`` targets the plain mono figure instead.
+* **No Xing/Info frame; gapless data in ``iTunSMPB``.** ffmpeg's default Info frame for a
+  CBR file carries a 100-entry seek table (TOC) that older ExoPlayer versions use instead of
+  exact CBR arithmetic, landing seconds to minutes off on long files (ExoPlayer #10325), and
+  a TOC-less Info frame makes those versions refuse to seek at all. ``-write_xing 0`` drops
+  the whole frame, and with it the LAME tag's encoder delay and padding (plus the frame count
+  and ReplayGain fields). We put the delay and padding back where ExoPlayer (2.x and media3)
+  and Apple players read them: an ID3 ``COMM`` frame named ``iTunSMPB``. Players that trim
+  nothing (ffmpeg-based ones ignore ``iTunSMPB`` for MP3) hear the timeline 1105 samples
+  late, so a chapter jump lands that much *early*, inside the pause before the section.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+import re
 import shutil
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-
-import re
-import warnings
+from typing import IO
 
 with warnings.catch_warnings():
-    # pydub warns at import when ffmpeg is not on PATH; we hand it imageio-ffmpeg's instead.
+    # audioop is deprecated (3.11+; audioop-lts replaces it on 3.13); pydub warns at import
+    # when ffmpeg is not on PATH, and we hand it imageio-ffmpeg's instead.
     warnings.simplefilter("ignore")
+    import audioop
+
     from pydub import AudioSegment
-    from pydub.silence import detect_leading_silence
 
 from audiobook.errors import EngineError, PublishError
 from audiobook.models import Chapter, Cue, Segment, Speech
 
 #: Spoken word: mono, constant bitrate. 64 kbps keeps a neural voice clean at 24 kHz.
 BITRATE = "64k"
+#: BS.1770 sums channel powers, so a mono channel played on two speakers measures +3.01 dB.
+DUAL_MONO_OFFSET_DB = 10 * math.log10(2)
+#: libmp3lame's priming: encoder delay (576) + decoder delay (528 + 1), as ffmpeg reports it.
+LAME_DELAY = 1105
+#: Samples per MP3 frame: MPEG-1 Layer III has 1152, MPEG-2/2.5 (≤ 24 kHz) 576.
+_LEAD_SILENCE_S = 0.3
+_TAIL_SILENCE_S = 0.8
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -42,12 +80,63 @@ class Pauses:
 
 
 @dataclass(frozen=True)
+class LoudnessTarget:
+    """What the episode should measure. ``dual_mono`` states the target as heard on two
+    speakers (see the module notes); ``limiter_margin_db`` is the headroom the sample-peak
+    limiter leaves below the true-peak ceiling for inter-sample and MP3 overshoot."""
+
+    integrated_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+    dual_mono: bool = True
+    tolerance_lu: float = 0.5
+    limiter_margin_db: float = 1.0
+
+    @property
+    def mono_lufs(self) -> float:
+        """The target as a plain BS.1770 single-channel figure (what ``ebur128`` prints)."""
+        return self.integrated_lufs - (DUAL_MONO_OFFSET_DB if self.dual_mono else 0.0)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """Measured on the finished MP3 (decoded as a player decodes it), for episode metadata."""
+
+    integrated_lufs: float  # in the target's convention (dual-mono by default)
+    mono_lufs: float  # the plain single-channel BS.1770 figure
+    true_peak_dbtp: float
+    range_lu: float
+    target_lufs: float
+    dual_mono: bool
+    gain_db: float  # the gain the encode applied
+    encodes: int  # 1 unless the first encode missed the target
+
+
+@dataclass(frozen=True)
+class Gapless:
+    """The encoder's priming and padding around our samples (what ``iTunSMPB`` records)."""
+
+    delay: int
+    padding: int
+    samples: int
+
+    def itunsmpb(self) -> str:
+        fields = [0, self.delay, self.padding]
+        return " " + " ".join(
+            [*(f"{v:08X}" for v in fields), f"{self.samples:016X}", *(["00000000"] * 8)]
+        )
+
+
+@dataclass(frozen=True)
 class Assembled:
     duration_s: float
     samples: int
     sample_rate: int
     chapters: tuple[Chapter, ...]
     cues: tuple[Cue, ...]
+    loudness: Loudness | None = None
+    gapless: Gapless | None = None
+    #: Seconds of speech per section index (for books: which sections were heard at all).
+    section_starts: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
 
 
 @cache
@@ -84,103 +173,343 @@ def decode_to_pcm(data: bytes, *, sample_rate: int | None = None) -> tuple[bytes
     return proc.stdout, int(rates[-1])
 
 
+def read_gapless(path: Path) -> Gapless | None:
+    """The ``iTunSMPB`` record of an episode, if it has one."""
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        return None
+    for frame in tags.getall("COMM"):
+        if frame.desc == "iTunSMPB" and frame.text:
+            parts = str(frame.text[0]).split()
+            if len(parts) >= 4:
+                return Gapless(int(parts[1], 16), int(parts[2], 16), int(parts[3], 16))
+    return None
+
+
 def decode_file(path: Path, *, sample_rate: int | None = None) -> tuple[bytes, int]:
-    """Decode a file (e.g. a finished episode) to mono s16le PCM, honouring the encoder delay."""
-    return decode_to_pcm(path.read_bytes(), sample_rate=sample_rate)
+    """Decode an episode to mono s16le PCM as a gapless-aware player (ExoPlayer) does:
+    the ``iTunSMPB`` priming and padding are dropped, so times match our chapters."""
+    pcm, rate = decode_to_pcm(path.read_bytes(), sample_rate=sample_rate)
+    gapless = read_gapless(path)
+    if gapless is not None and sample_rate in (None, rate):
+        start = gapless.delay * 2
+        pcm = pcm[start : start + gapless.samples * 2]
+    return pcm, rate
 
 
 def trim(speech: Speech, *, threshold_dbfs: float = -45.0, keep_ms: int = 20) -> bytes:
-    """Cut the engine's own leading/trailing silence so our pauses are the only pauses."""
-    seg = AudioSegment(data=speech.pcm, sample_width=2, frame_rate=speech.sample_rate, channels=1)
-    lead = detect_leading_silence(seg, silence_threshold=threshold_dbfs, chunk_size=5)
-    tail = detect_leading_silence(seg.reverse(), silence_threshold=threshold_dbfs, chunk_size=5)
-    start = max(0, lead - keep_ms)
-    end = min(len(seg), len(seg) - tail + keep_ms)
-    if end <= start:
+    """Cut the engine's own leading/trailing silence so our pauses are the only pauses.
+
+    Scans 5 ms windows inward from each end only as far as the silence goes, so the cost is
+    the length of the silence, not of the sentence.
+    """
+    pcm = speech.pcm[: len(speech.pcm) // 2 * 2]
+    window = max(1, speech.sample_rate // 200) * 2
+    floor = 32768 * 10 ** (threshold_dbfs / 20)
+    n = len(pcm)
+    lead = 0
+    while lead < n and audioop.rms(pcm[lead : lead + window], 2) < floor:
+        lead += window
+    if lead >= n:
         return b""
-    per_ms = speech.sample_rate / 1000
-    return speech.pcm[int(start * per_ms) * 2 : int(end * per_ms) * 2]
-
-
-class _Encoder:
-    """An ffmpeg process that turns streamed PCM into a CBR mono MP3."""
-
-    def __init__(self, out: Path, sample_rate: int, bitrate: str) -> None:
-        self.samples = 0
-        self.sample_rate = sample_rate
-        cmd = [
-            ffmpeg_exe(), "-v", "error", "-y",
-            "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-            "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
-            "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3", str(out),
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-
-    def write(self, pcm: bytes) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(pcm)
-        self.samples += len(pcm) // 2
-
-    def silence(self, seconds: float) -> None:
-        self.write(b"\x00\x00" * round(seconds * self.sample_rate))
-
-    @property
-    def now(self) -> float:
-        return self.samples / self.sample_rate
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        err = self.proc.stderr.read() if self.proc.stderr else b""
-        if self.proc.wait() != 0:
-            raise PublishError(f"ffmpeg failed to encode: {err.decode(errors='replace')[-200:]}")
+    tail = n
+    while tail > lead and audioop.rms(pcm[max(lead, tail - window) : tail], 2) < floor:
+        tail -= window
+    keep = round(keep_ms * speech.sample_rate / 1000) * 2
+    return pcm[max(0, lead - keep) : min(n, tail + keep)]
 
 
 def assemble(
-    speeches: Sequence[Speech],
+    speeches: Iterable[Speech],
     segments: Sequence[Segment],
     section_titles: Sequence[str],
     out: Path,
     *,
     pauses: Pauses = Pauses(),
     bitrate: str = BITRATE,
+    loudness: LoudnessTarget | None = LoudnessTarget(),
 ) -> Assembled:
-    """Join every segment's speech into ``out`` (an MP3) and time chapters and cues."""
-    if not speeches:
-        raise EngineError("nothing to speak: the article has no speakable sentences")
-    rates = {s.sample_rate for s in speeches}
-    if len(rates) != 1:
-        raise EngineError(f"engine returned mixed sample rates {sorted(rates)}")
-    rate = rates.pop()
-    enc = _Encoder(out, rate, bitrate)
-    starts: dict[int, float] = {}
-    cues: list[Cue] = []
+    """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
+
+    ``speeches`` may be a lazy iterator in segment order (it is consumed once, one segment
+    at a time). ``loudness=None`` skips normalisation (the PCM is encoded as spoken).
+    """
+    work = out.with_name(out.name + ".pcm")
     try:
-        enc.silence(0.3)
-        previous: Segment | None = None
-        for seg, speech in zip(segments, speeches, strict=True):
+        with work.open("wb") as sink:
+            joined = _join(speeches, segments, sink, pauses, loudness)
+        if joined.samples_spoken == 0:
+            raise EngineError("nothing to speak: the article has no speakable sentences")
+        rate = joined.rate
+        measured = joined.loudness
+        result, frames = _encode_to_target(work, out, rate, bitrate, loudness, measured)
+    finally:
+        work.unlink(missing_ok=True)
+    gapless = _gapless(frames, joined.samples)
+    _write_gapless_tag(out, gapless)
+    total = joined.samples / rate
+    chapters = _chapters(joined.starts, section_titles, total)
+    return Assembled(
+        total, joined.samples, rate, chapters, tuple(joined.cues), result, gapless,
+        dict(joined.starts),
+    )  # fmt: skip
+
+
+# --- pass one: trim, pause, write to disk, measure -------------------------------------
+
+
+@dataclass
+class _Joined:
+    rate: int = 0
+    samples: int = 0
+    samples_spoken: int = 0
+    starts: dict[int, float] = field(default_factory=dict)
+    cues: list[Cue] = field(default_factory=list)
+    loudness: _Measure | None = None
+
+
+def _join(
+    speeches: Iterable[Speech],
+    segments: Sequence[Segment],
+    sink: IO[bytes],
+    pauses: Pauses,
+    target: LoudnessTarget | None,
+) -> _Joined:
+    joined = _Joined()
+    meter: _Meter | None = None
+    previous: Segment | None = None
+
+    def write(pcm: bytes) -> None:
+        sink.write(pcm)
+        if meter is not None:
+            meter.write(pcm)
+        joined.samples += len(pcm) // 2
+
+    def silence(seconds: float) -> None:
+        write(b"\x00\x00" * round(seconds * joined.rate))
+
+    try:
+        pairs = zip(segments, speeches, strict=True)
+        for seg, speech in _checked(pairs):
+            if joined.rate == 0:
+                joined.rate = speech.sample_rate
+                meter = _Meter(joined.rate, target) if target is not None else None
+                silence(_LEAD_SILENCE_S)
+            elif speech.sample_rate != joined.rate:
+                rates = f"{joined.rate} and {speech.sample_rate} Hz"
+                raise EngineError(f"engine returned mixed sample rates ({rates})")
             pcm = trim(speech)
             if not pcm:
                 continue
             if previous is not None:
-                enc.silence(_gap(previous, seg, pauses))
-            if seg.section not in starts:
-                starts[seg.section] = enc.now
-            begin = enc.now
-            enc.write(pcm)
-            cues.append(Cue(seg.display_text, begin, enc.now, seg.section))
+                silence(_gap(previous, seg, pauses))
+            now = joined.samples / joined.rate
+            joined.starts.setdefault(seg.section, now)
+            write(pcm)
+            joined.samples_spoken += len(pcm) // 2
+            joined.cues.append(
+                Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
+            )
             previous = seg
-        enc.silence(0.8)
-    except BaseException:
-        enc.proc.kill()
-        raise
+        if joined.rate:
+            silence(_TAIL_SILENCE_S)
+        if meter is not None:
+            joined.loudness = meter.finish()
+            meter = None
     finally:
-        if enc.proc.poll() is None:
-            enc.close()
-    total = enc.now
-    return Assembled(total, enc.samples, rate, _chapters(starts, section_titles, total), tuple(cues))
+        if meter is not None:
+            meter.kill()
+    return joined
+
+
+def _checked(pairs: Iterator[tuple[Segment, Speech]]) -> Iterator[tuple[Segment, Speech]]:
+    try:
+        yield from pairs
+    except ValueError as exc:
+        if "zip()" not in str(exc):
+            raise
+        # zip(strict=True) noticed a scheduler bug: say so plainly rather than mis-time.
+        raise EngineError(f"speech and segments disagree in number ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class _Measure:
+    integrated: float  # mono LUFS
+    range_lu: float
+    true_peak: float | None  # dBTP, when measured
+    #: Pass one only: the gain tried on the limited branch and what that branch measured.
+    trial_gain: float | None = None
+    trial_integrated: float | None = None
+
+
+_SUMMARY = {
+    "integrated": re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS"),
+    "range_lu": re.compile(r"LRA:\s+(-?[\d.]+) LU"),
+    "true_peak": re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS"),
+}
+
+
+def _parse_summary(log: str, name: str = "") -> _Measure:
+    """The ``Summary:`` block of the ``ebur128`` instance called ``name`` (or the last)."""
+    at = log.rfind(f"{name} @") if name else log.rfind("Summary:")
+    tail = log[at:] if at >= 0 else ""
+    if name and "Summary:" in tail[tail.find("Summary:") + 1 :]:
+        tail = tail[: tail.find("Summary:", tail.find("Summary:") + 1)]
+    values: dict[str, float | None] = {}
+    for name, pattern in _SUMMARY.items():
+        match = pattern.search(tail)
+        values[name] = (
+            None if match is None else -math.inf if match.group(1) == "-inf" else float(match[1])
+        )
+    if values["integrated"] is None:
+        raise PublishError(f"ffmpeg ebur128 gave no measurement: {log.strip()[-200:]}")
+    return _Measure(values["integrated"], values["range_lu"] or 0.0, values["true_peak"])
+
+
+class _Scanner:
+    """An ffmpeg ``ebur128`` process measuring raw PCM we feed it, on another core."""
+
+    def __init__(
+        self,
+        rate: int,
+        *,
+        true_peak: bool = False,
+        fmt: list[str] | None = None,
+        graph: list[str] | None = None,
+    ) -> None:
+        source = fmt or ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
+        peak = ":peak=true" if true_peak else ""
+        filters = graph or ["-af", f"ebur128=framelog=quiet{peak}"]
+        cmd = [
+            ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0",
+            *filters, "-f", "null", "-",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        # Drain stderr as we go: a full pipe would stall ffmpeg and then us.
+        self._log: list[bytes] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._log.append(line)
+            if len(self._log) > 200:
+                del self._log[:100]
+
+    def write(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(data)
+        except BrokenPipeError as exc:
+            raise PublishError(f"loudness scanner stopped: {self._text()[-200:]}") from exc
+
+    def _text(self) -> str:
+        return b"".join(self._log).decode(errors="replace")
+
+    def finish(self) -> _Measure:
+        return _parse_summary(self.finish_log())
+
+    def finish_log(self) -> str:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()
+        self.proc.wait()
+        self._reader.join()
+        if self.proc.returncode != 0:
+            raise PublishError(f"loudness scanner failed: {self._text()[-200:]}")
+        return self._text()
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+#: Audio buffered before pass one's meter starts: enough to estimate the engine's level.
+_PREFIX_S = 20.0
+
+
+def _limiter(gain: float, ceiling_db: float) -> str:
+    # latency=1: the limiter's lookahead must not shift the audio (chapter times).
+    return (
+        f"volume={gain:.2f}dB,"
+        f"alimiter=limit={10 ** (ceiling_db / 20):.4f}:level=0:latency=1:attack=5:release=80"
+    )
+
+
+class _Meter:
+    """Pass one's loudness meter: the plain level, and the level after a *trial* gain and
+    the limiter the encode will use.
+
+    A limiter shaves loudness off a peaky voice (espeak: about half a LU at −16), so a gain
+    from the plain level alone misses the target. The trial gain comes from the first
+    ``_PREFIX_S`` seconds (held in memory: under a megabyte); the encode's gain is the
+    trial gain corrected by how far the limited branch landed from the target, which is
+    near-exact because the limiter's loss changes slowly with gain.
+    """
+
+    def __init__(self, rate: int, target: LoudnessTarget) -> None:
+        self.rate = rate
+        self.target = target
+        self.prefix: list[bytes] = []
+        self.buffered = 0
+        self.scanner: _Scanner | None = None
+        self.trial_gain = 0.0
+
+    def write(self, pcm: bytes) -> None:
+        if self.scanner is not None:
+            self.scanner.write(pcm)
+            return
+        self.prefix.append(pcm)
+        self.buffered += len(pcm)
+        if self.buffered >= _PREFIX_S * self.rate * 2:
+            self._start()
+
+    def _start(self) -> None:
+        head = b"".join(self.prefix)
+        self.prefix = []
+        probe = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(self.rate),
+             "-ac", "1", "-i", "pipe:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
+            input=head, capture_output=True, check=False,
+        )  # fmt: skip
+        level = _parse_summary(probe.stderr.decode(errors="replace")).integrated
+        self.trial_gain = _gain_for(self.target.mono_lufs, level)
+        ceiling = self.target.true_peak_dbtp - self.target.limiter_margin_db
+        graph = [
+            "-filter_complex",
+            "asplit[a][b];[a]ebur128@plain=framelog=quiet,anullsink;"
+            f"[b]{_limiter(self.trial_gain, ceiling)},ebur128@limited=framelog=quiet[o]",
+            "-map", "[o]",
+        ]  # fmt: skip
+        self.scanner = _Scanner(self.rate, graph=graph)
+        self.scanner.write(head)
+
+    def finish(self) -> _Measure:
+        if self.scanner is None:
+            self._start()
+        assert self.scanner is not None
+        log = self.scanner.finish_log()
+        self.scanner = None
+        plain = _parse_summary(log, "ebur128@plain")
+        limited = _parse_summary(log, "ebur128@limited")
+        return _Measure(plain.integrated, plain.range_lu, None, self.trial_gain, limited.integrated)
+
+    def kill(self) -> None:
+        if self.scanner is not None:
+            self.scanner.kill()
+
+
+def _gain_for(target_lufs: float, level: float) -> float:
+    """The gain that moves ``level`` to the target; none for silence (nothing to scale)."""
+    if not math.isfinite(level) or level <= -69.0:
+        return 0.0
+    return target_lufs - level
 
 
 def _gap(previous: Segment, seg: Segment, pauses: Pauses) -> float:
@@ -191,9 +520,7 @@ def _gap(previous: Segment, seg: Segment, pauses: Pauses) -> float:
     return pauses.sentence
 
 
-def _chapters(
-    starts: dict[int, float], titles: Sequence[str], total: float
-) -> tuple[Chapter, ...]:
+def _chapters(starts: dict[int, float], titles: Sequence[str], total: float) -> tuple[Chapter, ...]:
     order = sorted(starts.items())
     out = []
     for i, (section, start) in enumerate(order):
@@ -201,3 +528,171 @@ def _chapters(
         out.append(Chapter(titles[section], round(start, 3), round(end, 3)))
     return tuple(out)
 
+
+# --- pass two: one encode, measured as it is written -------------------------------------
+
+
+def _encode_to_target(
+    work: Path,
+    out: Path,
+    rate: int,
+    bitrate: str,
+    target: LoudnessTarget | None,
+    measured: _Measure | None,
+) -> tuple[Loudness | None, FrameCounter]:
+    if target is None or measured is None:
+        return None, _encode(work, out, rate, bitrate, None, measure=False)[1]
+    silent = _gain_for(target.mono_lufs, measured.integrated) == 0.0
+    gain = 0.0
+    if not silent and measured.trial_gain is not None and measured.trial_integrated is not None:
+        gain = measured.trial_gain + _gain_for(target.mono_lufs, measured.trial_integrated)
+    ceiling = target.true_peak_dbtp - target.limiter_margin_db
+    final: _Measure | None = None
+    for attempt in range(1, 4):
+        final, frames = _encode(work, out, rate, bitrate, (gain, ceiling), measure=True)
+        assert final is not None
+        peak = final.true_peak if final.true_peak is not None else -math.inf
+        miss_i = 0.0 if silent else target.mono_lufs - final.integrated
+        over = peak - target.true_peak_dbtp
+        if over <= 0 and abs(miss_i) <= target.tolerance_lu:
+            break
+        if attempt == 3:
+            break
+        # Correct both knobs from what the listener would actually get.
+        if over > 0:
+            ceiling -= over + 0.2
+        gain += miss_i
+    assert final is not None
+    offset = DUAL_MONO_OFFSET_DB if target.dual_mono else 0.0
+    return Loudness(
+        integrated_lufs=round(final.integrated + offset, 2),
+        mono_lufs=round(final.integrated, 2),
+        true_peak_dbtp=round(final.true_peak if final.true_peak is not None else -math.inf, 2),
+        range_lu=round(final.range_lu, 2),
+        target_lufs=target.integrated_lufs,
+        dual_mono=target.dual_mono,
+        gain_db=round(gain, 2),
+        encodes=attempt,
+    ), frames
+
+
+def _encode(
+    work: Path,
+    out: Path,
+    rate: int,
+    bitrate: str,
+    level: tuple[float, float] | None,
+    *,
+    measure: bool,
+) -> tuple[_Measure | None, FrameCounter]:
+    """Encode ``work`` once to ``out``; with ``measure``, decode the MP3 as it streams out
+    and return its loudness (so verifying costs a second core, not a second pass)."""
+    chain = ["-af", _limiter(*level)] if level is not None else []
+    cmd = [
+        ffmpeg_exe(), "-v", "error", "-y",
+        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(work), *chain,
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
+        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+    ]  # fmt: skip
+    enc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    scanner = _Scanner(rate, true_peak=True, fmt=["-f", "mp3"]) if measure else None
+    frames = FrameCounter()
+    errors: list[bytes] = []
+    err_reader = threading.Thread(
+        target=lambda: errors.append(enc.stderr.read() if enc.stderr else b""), daemon=True
+    )
+    err_reader.start()
+    try:
+        assert enc.stdout is not None
+        with out.open("wb") as f:
+            while chunk := enc.stdout.read(_CHUNK):
+                f.write(chunk)
+                frames.feed(chunk)
+                if scanner is not None:
+                    scanner.write(chunk)
+        code = enc.wait()
+        err_reader.join()
+        if code != 0:
+            raise PublishError(
+                f"ffmpeg failed to encode: {b''.join(errors).decode(errors='replace')[-200:]}"
+            )
+        result = scanner.finish() if scanner is not None else None
+        scanner = None
+        return result, frames
+    finally:
+        if enc.poll() is None:
+            enc.kill()
+            enc.wait()
+        if scanner is not None:
+            scanner.kill()
+
+
+# --- gapless record -------------------------------------------------------------------------
+
+_BITRATES = {
+    # (MPEG-1, MPEG-2/2.5) Layer III, kbps by index
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+class FrameCounter:
+    """Counts MP3 frames in a byte stream fed in arbitrary chunks (no tags expected).
+
+    Exact where an estimate from the file size is not (22.05 kHz frames vary in size), and
+    it runs on the bytes as they stream out of the encoder, so it costs no extra pass.
+    """
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.samples_per_frame = 0
+        self._skip = 0  # bytes of the current frame still to come
+        self._head = b""
+
+    def feed(self, chunk: bytes) -> None:
+        pos, n = self._skip, len(chunk)
+        if self._head:
+            # A header split across chunks: complete it from this chunk.
+            need = 4 - len(self._head)
+            header = self._head + chunk[:need]
+            self._head = b""
+            if len(header) < 4:
+                self._head = header
+                return
+            pos = self._frame_length(header) - len(header) + need
+        while pos + 4 <= n:
+            pos += self._frame_length(chunk[pos : pos + 4])
+        if pos < n:
+            self._head = chunk[pos:]
+            self._skip = 0
+        else:
+            self._skip = pos - n
+
+    def _frame_length(self, header: bytes) -> int:
+        b0, b1, b2 = header[0], header[1], header[2]
+        if b0 != 0xFF or (b1 & 0xE0) != 0xE0:
+            raise PublishError(f"not an MP3 frame header after {self.frames} frames")
+        version = (b1 >> 3) & 3  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+        mpeg1 = version == 3
+        kbps = _BITRATES[1 if mpeg1 else 2][b2 >> 4]
+        rate = _RATES[version][(b2 >> 2) & 3]
+        self.samples_per_frame = 1152 if mpeg1 else 576
+        self.frames += 1
+        return (144 if mpeg1 else 72) * kbps * 1000 // rate + ((b2 >> 1) & 1)
+
+
+def _gapless(frames: FrameCounter, samples: int) -> Gapless:
+    total = frames.frames * frames.samples_per_frame
+    return Gapless(LAME_DELAY, total - LAME_DELAY - samples, samples)
+
+
+def _write_gapless_tag(out: Path, gapless: Gapless) -> None:
+    """An ID3v2 tag holding only ``iTunSMPB``; the publisher adds the rest and keeps it."""
+    from mutagen.id3 import COMM, ID3
+
+    tags = ID3()
+    tags.add(COMM(encoding=0, lang="eng", desc="iTunSMPB", text=[gapless.itunsmpb()]))
+    tags.save(out, v2_version=4)

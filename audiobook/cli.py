@@ -48,7 +48,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -437,3 +437,10 @@ def voices(
 def main() -> None:
     """Entry point of the ``audiobook`` script."""
     app()
+
+
+# Registered last: feed_cli looks up ``friendly`` from this module when its commands run.
+from audiobook.feed_cli import feed_app, serve_command  # noqa: E402
+
+app.add_typer(feed_app, name="feed")
+app.command("serve")(serve_command)

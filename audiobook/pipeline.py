@@ -20,12 +20,11 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble
 from audiobook.engines.base import Engine
-from audiobook.errors import PublishError
 from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
-from audiobook.publish import id3
-from audiobook.publish.feed import render_feed
-from audiobook.publish.slug import slugify
-from audiobook.publish.store import EPISODES_DIR, EpisodeRecord, Store, atomic_write
+from audiobook.publish import id3, site
+from audiobook.publish.chapters import chapters_json
+from audiobook.publish.feed import xml_text
+from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.synth import SegmentCache, synthesize_all
 from audiobook.text.clean import clean
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
@@ -34,7 +33,6 @@ from audiobook.text.lexicon import load_lexicon
 from audiobook.text.read import read_source
 from audiobook.text.script import script
 from audiobook.text.structure import structure
-
 
 
 def cache_root() -> Path:
@@ -92,13 +90,13 @@ class BuildResult:
 class Reporter:
     """What a build tells its caller as it goes; the CLI renders it (rich, or nothing)."""
 
-    def note(self, message: str) -> None:  # noqa: B027 - optional hook
+    def note(self, message: str) -> None:
         """A one-line status message (the chosen engine, the output path...)."""
 
-    def start_speaking(self, segments: Sequence[Segment]) -> None:  # noqa: B027
+    def start_speaking(self, segments: Sequence[Segment]) -> None:
         """Synthesis of these segments begins."""
 
-    def spoke(self, segment: Segment) -> None:  # noqa: B027
+    def spoke(self, segment: Segment) -> None:
         """One segment is done (from the cache or the engine)."""
 
 
@@ -190,17 +188,39 @@ def _publish(
     options: BuildOptions,
     report: Reporter,
 ) -> BuildResult:
+    """Stage every file of the episode, then publish under the folder's lock (see
+    :mod:`audiobook.publish.site` for the write order that keeps readers and failures safe)."""
+    title = xml_text(title).strip() or Path(prepared.document.source).stem
+    staged_mp3 = staging / "episode.mp3"
+    chapters = [asdict(c) for c in assembled.chapters]
+    cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3)}
+            for c in assembled.cues]  # fmt: skip
+    (staging / "chapters.json").write_bytes(chapters_json(chapters, title=title))
+    transcripts = _stage_transcripts(staging, assembled)
+    build_record = {
+        "source": prepared.document.source,
+        "encoding": prepared.document.encoding,
+        "engine": choice.settings.engine,
+        "voice": choice.engine.describe(),
+        "engine_reason": choice.reason,
+        "settings": asdict(choice.settings),
+        "removals": [asdict(r) for r in prepared.cleaned.removals],
+        "sections": [s.title for s in prepared.article.sections],
+    }
+    (staging / "build.json").write_text(
+        json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    byline = prepared.article.byline
     with store.locked():
         settings = store.settings()
         if options.base_url is not None:
             settings.base_url = options.base_url
         records = store.episodes()
-        episode_id = slugify(title, fallback=Path(prepared.document.source).stem)
+        episode_id = site.episode_id(title, Path(prepared.document.source).stem, records)
         previous = next((r for r in records if r.id == episode_id), None)
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        byline = prepared.article.byline
         id3.write_tags(
-            staging / "episode.mp3",
+            staged_mp3,
             title=title,
             artist=byline or settings.author,
             album=settings.title,
@@ -208,27 +228,18 @@ def _publish(
             language=prepared.article.language,
             chapters=assembled.chapters,
         )
-        names = {"mp3": f"{EPISODES_DIR}/{episode_id}.mp3", "build": f"{EPISODES_DIR}/{episode_id}.build.json"}
-        build_record = {
-            "source": prepared.document.source,
-            "encoding": prepared.document.encoding,
-            "engine": choice.settings.engine,
-            "voice": choice.engine.describe(),
-            "engine_reason": choice.reason,
-            "settings": asdict(choice.settings),
-            "removals": [asdict(r) for r in prepared.cleaned.removals],
-            "sections": [s.title for s in prepared.article.sections],
-        }
-        (staging / "build.json").write_text(
-            json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
-        )
-        chapters = [asdict(c) for c in assembled.chapters]
+        names = site.episode_files(episode_id)
+        staged = {names["mp3"]: staged_mp3, names["chapters"]: staging / "chapters.json",
+                  names["build"]: staging / "build.json"}  # fmt: skip
+        for key, path in transcripts.items():
+            staged[names[key]] = path
+        files = {k: v for k, v in names.items() if v in staged}
         record = EpisodeRecord(
             id=episode_id,
             guid=previous.guid if previous else f"urn:uuid:{uuid.uuid4()}",
             title=title,
             mp3=names["mp3"],
-            bytes=(staging / "episode.mp3").stat().st_size,
+            bytes=staged_mp3.stat().st_size,
             duration_s=round(assembled.duration_s, 3),
             pub_date=previous.pub_date if previous else now,
             updated=now if previous else None,
@@ -237,22 +248,17 @@ def _publish(
             chapters=chapters,
             byline=byline,
             source=prepared.document.source,
-            files=names,
+            files=files,
+            cues=cues,
         )
         records = [r for r in records if r.id != episode_id] + [record]
-        feed_xml = render_feed(settings, records)
-        try:
-            # Episode files first, then the store, then the feed: a reader of feed.xml never
-            # sees an item whose enclosure is not there yet.
-            (options.output / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
-            (staging / "episode.mp3").replace(options.output / names["mp3"])
-            (staging / "build.json").replace(options.output / names["build"])
-            if options.base_url is not None:
-                store.save_settings(settings)
-            store.save_episodes(records)
-            atomic_write(store.feed_path, feed_xml)
-        except OSError as exc:
-            raise PublishError(f"{options.output}: cannot publish ({exc.strerror or exc})") from exc
+        site.commit(
+            store, settings, records, staged=staged, save_settings=options.base_url is not None
+        )
+        # A rebuild without transcripts must not leave the old ones linked from nowhere.
+        for key in ("vtt", "srt"):
+            if previous and key in previous.files and key not in files:
+                store.inside(previous.files[key]).unlink(missing_ok=True)
     report.note(f"episode: {options.output / names['mp3']}")
     episode = Episode(
         mp3=str(options.output / names["mp3"]),
@@ -265,3 +271,17 @@ def _publish(
         byline=byline,
     )
     return BuildResult(episode, store.feed_path, record)
+
+
+def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:
+    """WebVTT and SRT beside the MP3, when the transcript writer and cues are there."""
+    try:
+        from audiobook.publish.transcript import write_srt, write_vtt
+    except ImportError:  # the transcript module arrives with the edge-voices work
+        return {}
+    if not assembled.cues:
+        return {}
+    out = {"vtt": staging / "episode.vtt", "srt": staging / "episode.srt"}
+    write_vtt(assembled.cues, out["vtt"])
+    write_srt(assembled.cues, out["srt"])
+    return out

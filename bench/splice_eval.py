@@ -39,8 +39,16 @@ class Result:
     def report(self) -> str:
         recall = self.detected / self.trials if self.trials else 0.0
         precision = (self.spans - self.false_spans) / self.spans if self.spans else 1.0
-        cp = self.tp_chars / (self.tp_chars + self.fp_chars) if self.tp_chars + self.fp_chars else 1.0
-        cr = self.tp_chars / (self.tp_chars + self.fn_chars) if self.tp_chars + self.fn_chars else 0.0
+        cp = (
+            self.tp_chars / (self.tp_chars + self.fp_chars)
+            if self.tp_chars + self.fp_chars
+            else 1.0
+        )
+        cr = (
+            self.tp_chars / (self.tp_chars + self.fn_chars)
+            if self.tp_chars + self.fn_chars
+            else 0.0
+        )
         return (
             f"trials={self.trials} passage recall={recall:.3f} span precision={precision:.3f} "
             f"char precision={cp:.3f} char recall={cr:.3f} "

@@ -32,7 +32,9 @@ def create(settings: VoiceSettings, *, concurrency: int | None = None) -> Engine
     if settings.engine == "edge":
         from audiobook.engines.edge import EdgeEngine
 
-        return EdgeEngine(settings) if concurrency is None else EdgeEngine(settings, concurrency=concurrency)
+        if concurrency is None:
+            return EdgeEngine(settings)
+        return EdgeEngine(settings, concurrency=concurrency)
     raise ConfigError(f"unknown engine {settings.engine!r}")
 
 

@@ -318,12 +318,13 @@ def probe(timeout_s: float = 4.0, *, voice: str = DEFAULT_VOICE) -> bool:
     A real round trip rather than a TCP connect: during the service's "no audio" outages the
     handshake succeeds and nothing is spoken, and ``auto`` must then choose the offline voice.
     """
+    # A malformed override is the user's mistake to hear about, not a reason to go offline.
+    engine = EdgeEngine(
+        VoiceSettings("edge", voice),
+        connect_timeout_s=max(1, math.ceil(timeout_s)),
+        receive_timeout_s=max(1, math.ceil(timeout_s)),
+    )
     try:
-        engine = EdgeEngine(
-            VoiceSettings("edge", voice),
-            connect_timeout_s=max(1, math.ceil(timeout_s)),
-            receive_timeout_s=max(1, math.ceil(timeout_s)),
-        )
         with _module_constant(edge_tts.communicate, "WSS_URL", engine.endpoint):
             mp3, _, complete = asyncio.run(engine._fetch("你好。", timeout_s))
     except Exception:

@@ -18,7 +18,11 @@ def slugify(title: str, *, fallback: str = "episode") -> str:
     words = lazy_pinyin(title, errors=lambda chars: [chars])
     ascii_text = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    slug = slug[:MAX_SLUG].rstrip("-")
+    if len(slug) > MAX_SLUG:
+        # Cut at a syllable boundary: half a pinyin syllable reads as a different word.
+        cut = slug[: MAX_SLUG + 1].rfind("-")
+        slug = slug[: cut if cut > 0 else MAX_SLUG]
+    slug = slug.rstrip("-")
     if not slug:
         slug = re.sub(r"[^a-z0-9]+", "-", fallback.lower()).strip("-")[:MAX_SLUG] or "episode"
     return slug

@@ -105,7 +105,8 @@ class FeedSettings:
     title: str = "Audio editions"
     author: str = "audiobook"
     description: str = "Articles read aloud, produced with audiobook."
-    link: str = "https://example.invalid/"
+    #: The show's web page; empty means the generated index.html under ``base_url``.
+    link: str = ""
     language: str = "zh-cn"
     base_url: str = ""
     category: str = "News"
@@ -257,11 +258,13 @@ class Store:
         data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
         atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
 
-    def inside(self, relative: str) -> Path:
-        """The absolute path of a file named in the store, refusing any that would leave the
-        folder: ``episodes.json`` is a file users may edit by hand."""
-        root = self.root.resolve()
-        path = (root / relative).resolve()
-        if not relative or not path.is_relative_to(root) or path == root:
+    def inside(self, relative: str, under: str = EPISODES_DIR) -> Path:
+        """The absolute path of an episode file named in the store, refusing any outside
+        ``under``: ``episodes.json`` is a file users may edit by hand, and ``feed remove``
+        deletes what it names."""
+        base = self.root.resolve()
+        allowed = (base / under).resolve()
+        path = (base / relative).resolve()
+        if not relative or not path.is_relative_to(allowed) or path == allowed:
             raise PublishError(f"{self.root}: refusing path {relative!r} outside the output folder")
         return path

@@ -8,6 +8,7 @@ input alike, and spans found on the shadow are spans of the input.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import unicodedata
 from collections import Counter
@@ -99,7 +100,7 @@ def _bigrams(sh: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     for tok in jieba.cut(sh, HMM=True):
         if len(tok) >= 2:
-            for a, b in zip(tok, tok[1:]):
+            for a, b in itertools.pairwise(tok):
                 if (is_han(a) or a.isdigit()) and is_han(b):
                     counts[a + b] += 1
     return counts

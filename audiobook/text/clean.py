@@ -115,12 +115,11 @@ _FOOTER_LINE = re.compile(
     r"|分享到[：:]?|打印本页|列印本頁|关闭窗口|關閉視窗|上一篇.{0,60}|下一篇.{0,60})"
     r")\s*$"
 )
-_FOOTER_INLINE = re.compile(
-    r"[（(]\s*(?:责编|責編|责任编辑|責任編輯)\s*[:：][^）)\n]{0,40}[）)]"
-)
+_FOOTER_INLINE = re.compile(r"[（(]\s*(?:责编|責編|责任编辑|責任編輯)\s*[:：][^）)\n]{0,40}[）)]")
 _NAME = r"[\u4e00-\u9fff·]{2,5}"
 _CAPTION_LINE = re.compile(
-    r"^.{0,80}?(?:^|\s|[　，,、：:])(?:(?:本报|本報|新华社|新華社|中新社)?(?:记者|記者|通讯员|通訊員)\s*)?"
+    r"^.{0,80}?(?:^|\s|[　，,、：:])"
+    r"(?:(?:本报|本報|新华社|新華社|中新社)?(?:记者|記者|通讯员|通訊員)\s*)?"
     + _NAME
     + r"(?:\s*[、，,和及]\s*"
     + _NAME
@@ -132,7 +131,8 @@ _CAPTION_INLINE = re.compile(
     + r"(?:\s*[、，,和及]\s*"
     + _NAME
     + r")*\s*(?:摄|攝|摄影|攝影|供图|供圖)\s*[）)]"
-    + r"|[（(]\s*(?:资料图片?|資料圖片?|图片来源[:：][^）)\n]{0,30}|圖片來源[:：][^）)\n]{0,30})\s*[）)]"
+    + r"|[（(]\s*(?:资料图片?|資料圖片?"
+    + r"|图片来源[:：][^）)\n]{0,30}|圖片來源[:：][^）)\n]{0,30})\s*[）)]"
 )
 
 
@@ -186,7 +186,10 @@ def _blank_lines(text: str, ctx: _Context) -> list[Span]:
         spans.append(m.span())
     m = re.search(r"\s+$", text)
     if m and m.start() > 0:
-        spans.append(m.span())
+        # One final newline is how text files end; more is a tail of blank lines.
+        end = m.end() - 1 if text.endswith("\n") else m.end()
+        if end > m.start():
+            spans.append((m.start(), end))
     for m in re.finditer(r"\n[ \t\u3000\u00a0]*\n(?:[ \t\u3000\u00a0]*\n)+", text):
         # Keep "\n\n", delete the rest of the run.
         spans.append((m.start() + 2, m.end()))
@@ -223,7 +226,9 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     of a listed keyword goes; a single keyword in an otherwise clean text stays unless it
     itself breaks a word.
     """
-    keywords = sorted({shadow(k) for k in ctx.keywords if k.strip()}, key=len, reverse=True)
+    keywords = sorted(
+        {shadow(k) for k in ctx.keywords + ctx.user_keywords if k.strip()}, key=len, reverse=True
+    )
     if not keywords:
         return []
     sh = shadow(text)
@@ -235,7 +240,9 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     inserted = [h for h in hits if _breaks_word(sh, h, stats)]
     if len(inserted) >= 2:
         return hits
-    return inserted
+    # Keywords the user named for this run are spam by their word, wherever they stand.
+    mine = {shadow(k) for k in ctx.user_keywords if k.strip()}
+    return [h for h in hits if h in inserted or sh[h[0] : h[1]] in mine]
 
 
 def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
@@ -250,8 +257,9 @@ def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
 
 
 class _Context:
-    def __init__(self, keywords: tuple[str, ...]) -> None:
+    def __init__(self, keywords: tuple[str, ...], user_keywords: tuple[str, ...]) -> None:
         self.keywords = keywords
+        self.user_keywords = user_keywords
 
 
 _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
@@ -295,12 +303,14 @@ def clean(
     """
     unknown = sorted((set(keep) | set(drop)) - set(RULES))
     if unknown:
-        raise ValueError(f"unknown cleaning rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}")
+        raise ValueError(
+            f"unknown cleaning rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}"
+        )
     active = [r for r in RULES if (r in DEFAULT_RULES or r in drop) and r not in keep]
-    keywords = shipped_keywords() + tuple(extra_keywords)
+    user = tuple(extra_keywords)
     if keyword_file is not None:
-        keywords += _parse_keywords(Path(keyword_file).read_text("utf-8"))
-    ctx = _Context(keywords)
+        user += _parse_keywords(Path(keyword_file).read_text("utf-8"))
+    ctx = _Context(shipped_keywords(), user)
 
     current = text
     origin = list(range(len(text)))  # origin[i] = index in `text` of current[i]

@@ -79,7 +79,9 @@ def _time(m: re.Match[str]) -> str:
         return _cardinal(str(hour)) + "点"
     if minute == 30:
         return _cardinal(str(hour)) + "点半"
-    return _cardinal(str(hour)) + "点" + ("零" if minute < 10 else "") + _cardinal(str(minute)) + "分"
+    return (
+        _cardinal(str(hour)) + "点" + ("零" if minute < 10 else "") + _cardinal(str(minute)) + "分"
+    )
 
 
 def _percent(m: re.Match[str]) -> str:

@@ -100,9 +100,12 @@ def structure(text: str) -> Article:
             current_title = text_heading
             k += consumed
             continue
-        if not sections and current_title is None:
-            if _NOTE_START.match(line) or _NOTE_END.match(line):
-                lead_is_note = True
+        if (
+            not sections
+            and current_title is None
+            and (_NOTE_START.match(line) or _NOTE_END.match(line))
+        ):
+            lead_is_note = True
         if byline is None and k < 6 and not sections and _BYLINE.match(line):
             byline = line
         elif (

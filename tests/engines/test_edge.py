@@ -256,6 +256,12 @@ def test_probe_fails_when_service_is_down(edge_down: str) -> None:
     assert not probe(2.0)
 
 
+def test_probe_reports_a_malformed_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENDPOINT_ENV, "http://relay.example/edge")
+    with pytest.raises(ConfigError, match=ENDPOINT_ENV):
+        probe(1.0)
+
+
 def test_probe_fails_during_a_no_audio_outage(make_edge_service: Callable) -> None:
     make_edge_service(default_mode="no_audio")
     assert not probe(3.0)
@@ -286,3 +292,15 @@ def test_voices_are_listed_filtered_and_cached(make_edge_service: Callable, tmp_
 def test_voices_offline_without_cache_says_so(edge_down: str, tmp_path: Path) -> None:
     with pytest.raises(EngineError, match=r"cannot list edge voices.*no cached list"):
         list_voices(None, cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["yunyang", "xiaoxiao", "yunxi"])
+def test_shipped_edge_profiles_are_valid(name: str) -> None:
+    from audiobook.profiles import load
+
+    profile = load(name)
+    settings = VoiceSettings(
+        profile.engine, profile.voice, profile.rate, profile.pitch, profile.volume
+    )
+    assert profile.engine == "edge"
+    assert EdgeEngine(settings).describe() == profile.voice

@@ -158,6 +158,7 @@ class FakeEdgeService:
         #: Hold each connection's answer until this many are open at once (or the timeout),
         #: so a test can prove requests really overlap without timing anything.
         self.gate, self.gate_timeout_s = gate, gate_timeout_s
+        self._gate_open = gate <= 1
         #: The server's clock runs this far ahead of the machine's; tokens made for another
         #: five-minute window are refused with 403 and a Date header, as the service does.
         self.clock_skew_s = clock_skew_s
@@ -412,11 +413,14 @@ class FakeEdgeService:
                 i += len(group)
 
     async def _wait_for_gate(self) -> None:
-        if self.gate <= 1:
-            return
+        # A one-shot barrier: the first ``gate`` connections meet, then the gate stays open
+        # (a barrier per batch would stall the last, smaller batch).
         deadline = time.monotonic() + self.gate_timeout_s
-        while self.stats.active < self.gate and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        while not self._gate_open and time.monotonic() < deadline:
+            if self.stats.active >= self.gate:
+                self._gate_open = True
+            else:
+                await asyncio.sleep(0.01)
 
     async def _render(self, req: Request) -> Rendered:
         key = (req.text, req.rate, req.pitch, req.volume)

@@ -1,0 +1,112 @@
+"""Publishing into an output folder: move an episode's files in and re-render what derives
+from the store (cover, ``index.html``, ``feed.xml``).
+
+Every function here that changes the folder expects the caller to hold ``Store.locked()``.
+The order of writes is what keeps readers safe: episode files first, then the store, then
+the page, and ``feed.xml`` last, each atomically — so a podcast app never sees an item whose
+files are missing, and a build that fails before the last rename leaves ``feed.xml`` exactly
+as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from audiobook.errors import ConfigError, PublishError
+from audiobook.publish.cover import ensure_cover
+from audiobook.publish.feed import render_feed
+from audiobook.publish.page import render_page
+from audiobook.publish.slug import slugify
+from audiobook.publish.store import EPISODES_DIR, EpisodeRecord, FeedSettings, Store, atomic_write
+
+PAGE_NAME = "index.html"
+
+
+def episode_id(title: str, fallback: str, records: list[EpisodeRecord]) -> str:
+    """The ASCII id (and file stem) of the episode titled ``title``.
+
+    The same title keeps its id (so a rebuild replaces the episode and keeps its guid); a
+    different title whose pinyin happens to match (公式 / 攻势) gets a numbered id instead of
+    silently replacing the other article.
+    """
+    base = slugify(title, fallback=fallback)
+    taken = {r.id: r.title for r in records}
+    candidate, n = base, 1
+    while candidate in taken and taken[candidate] != title:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def episode_files(episode: str) -> dict[str, str]:
+    """Where each of an episode's files lives, relative to the output folder."""
+    stem = f"{EPISODES_DIR}/{episode}"
+    return {
+        "mp3": f"{stem}.mp3",
+        "chapters": f"{stem}.chapters.json",
+        "vtt": f"{stem}.vtt",
+        "srt": f"{stem}.srt",
+        "build": f"{stem}.build.json",
+    }
+
+
+def render(store: Store, settings: FeedSettings, records: list[EpisodeRecord]) -> dict[str, bytes]:
+    """Every derived file, rendered in memory first so a rendering error changes nothing."""
+    cover = ensure_cover(store.root, settings.title, settings.author, settings.cover)
+    view = replace(settings, cover=cover)
+    return {PAGE_NAME: render_page(view, records), "feed.xml": render_feed(view, records)}
+
+
+def commit(
+    store: Store,
+    settings: FeedSettings,
+    records: list[EpisodeRecord],
+    *,
+    staged: Mapping[str, Path] | None = None,
+    save_settings: bool = False,
+) -> None:
+    """Publish ``records`` (moving ``staged`` files to their names first). Holds no lock
+    itself: call it inside ``store.locked()``."""
+    outputs = render(store, settings, records)
+    try:
+        for relative, source in (staged or {}).items():
+            target = store.inside(relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(source, "rb") as handle:
+                os.fsync(handle.fileno())
+            source.replace(target)
+        if save_settings:
+            store.save_settings(settings)
+        store.save_episodes(records)
+        atomic_write(store.root / PAGE_NAME, outputs[PAGE_NAME])
+        atomic_write(store.feed_path, outputs["feed.xml"])
+    except OSError as exc:
+        raise PublishError(f"{store.root}: cannot publish ({exc.strerror or exc})") from exc
+
+
+def refresh(store: Store, settings: FeedSettings | None = None) -> None:
+    """Re-render the feed and page (after the settings changed); takes the lock."""
+    with store.locked():
+        current = settings or store.settings()
+        commit(store, current, store.episodes(), save_settings=settings is not None)
+
+
+def remove_episode(store: Store, episode: str) -> EpisodeRecord:
+    """Take an episode out of the feed, then delete its files (in that order, so the feed
+    never points at a deleted file)."""
+    with store.locked():
+        records = store.episodes()
+        found = next((r for r in records if r.id == episode or r.guid == episode), None)
+        if found is None:
+            known = ", ".join(r.id for r in records) or "none"
+            raise ConfigError(f"no episode {episode!r} in {store.root} (episodes: {known})")
+        paths = [store.inside(name) for name in {found.mp3, *found.files.values()}]
+        commit(store, store.settings(), [r for r in records if r is not found])
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    return found

@@ -1,0 +1,350 @@
+"""The scheduler: cache, bounded concurrency, retries, and failing clearly.
+
+Scheduling logic is checked with a scripted in-memory engine; the fault scenarios run the
+real edge engine (and so the real ``edge_tts`` client) against the fake service.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audiobook.engines.base import VoiceSettings
+from audiobook.engines.edge import EdgeEngine
+from audiobook.errors import EngineError
+from audiobook.models import Boundary, Segment, Speech
+from audiobook.synth import RetryPolicy, SegmentCache, cache_key, synthesize_all
+from tests.fakes.edge_service import FakeEdgeService
+
+SETTINGS = VoiceSettings("scripted", "v1")
+EDGE = VoiceSettings("edge", "zh-CN-YunyangNeural")
+
+
+class Flaky(EngineError):
+    transient = True
+
+
+def segments(*texts: str) -> list[Segment]:
+    return [Segment(0, i, t, t) for i, t in enumerate(texts)]
+
+
+class Scripted:
+    """Speaks ``text`` as its UTF-8 bytes; fails as told, counting calls per text."""
+
+    name = "scripted"
+    needs_normalised_text = False
+    max_chars = 100
+
+    def __init__(
+        self,
+        concurrency: int = 1,
+        failures: dict[str, list[Exception]] | None = None,
+        hook: Callable[[str], None] | None = None,
+    ) -> None:
+        self.concurrency = concurrency
+        self.failures = failures or {}
+        self.hook = hook
+        self.calls: list[str] = []
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return "v1"
+
+    def synthesize(self, text: str) -> Speech:
+        with self._lock:
+            self.calls.append(text)
+            self.threads.add(threading.current_thread().name)
+            planned = self.failures.get(text)
+            failure = planned.pop(0) if planned else None
+        if self.hook:
+            self.hook(text)
+        if failure:
+            raise failure
+        pcm = text.encode("utf-8")
+        return Speech(pcm + b"\0" * (len(pcm) % 2), 8000, (Boundary("word", text, 0.0, 0.001),))
+
+
+def run(engine: Scripted, segs: list[Segment], **options: object) -> list[Speech]:
+    options.setdefault("retry", RetryPolicy(attempts=3, base_delay_s=0.001, max_delay_s=0.002))
+    return synthesize_all(engine, SETTINGS, segs, **options)  # type: ignore[arg-type]
+
+
+def test_results_in_segment_order_with_each_reported_once() -> None:
+    engine = Scripted(concurrency=4)
+    segs = segments(*(f"句{i}" for i in range(20)))
+    done: list[int] = []
+    speeches = run(engine, segs, on_done=lambda s: done.append(s.index))
+    assert [s.pcm.rstrip(b"\0").decode() for s in speeches] == [s.spoken_text for s in segs]
+    assert sorted(done) == list(range(20))
+
+
+def test_single_connection_engines_run_on_the_calling_thread() -> None:
+    engine = Scripted(concurrency=1)
+    run(engine, segments("一", "二", "三"))
+    assert engine.threads == {threading.current_thread().name}
+
+
+def test_concurrency_is_bounded_by_engine_and_caller() -> None:
+    active, peak, lock = [0], [0], threading.Lock()
+    release = threading.Event()
+
+    def hook(_: str) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            if active[0] == 3:
+                release.set()
+        release.wait(5)
+        with lock:
+            active[0] -= 1
+
+    engine = Scripted(concurrency=8, hook=hook)
+    run(engine, segments(*(f"句{i}" for i in range(12))), concurrency=3)
+    assert peak[0] == 3
+
+
+def test_repeated_sentences_are_spoken_once() -> None:
+    engine = Scripted(concurrency=2)
+    speeches = run(engine, segments("好。", "不好。", "好。"))
+    assert sorted(engine.calls) == ["不好。", "好。"]
+    assert speeches[0] == speeches[2]
+
+
+def test_transient_failures_are_retried() -> None:
+    engine = Scripted(failures={"二": [Flaky("reset"), Flaky("no audio")]})
+    speeches = run(engine, segments("一", "二"))
+    assert engine.calls == ["一", "二", "二", "二"]
+    assert speeches[1].pcm.rstrip(b"\0") == "二".encode()
+
+
+def test_permanent_failures_are_not_retried_and_name_the_sentence() -> None:
+    engine = Scripted(failures={"坏句子": [EngineError("HTTP 404")]})
+    with pytest.raises(EngineError) as err:
+        run(engine, [Segment(2, 4, "坏句子", "坏句子")])
+    assert engine.calls == ["坏句子"]
+    message = str(err.value)
+    assert "section 3, sentence 5" in message and "坏句子" in message and "HTTP 404" in message
+
+
+def test_exhausted_retries_name_section_cause_and_attempts() -> None:
+    engine = Scripted(failures={"二": [Flaky(f"reset {i}") for i in range(10)]})
+    with pytest.raises(EngineError, match=r"section 1, sentence 2 .*reset 2 after 3 attempts"):
+        run(engine, segments("一", "二", "三"))
+    assert engine.calls == ["一", "二", "二", "二"]  # "三" never started
+
+
+def test_a_final_failure_stops_retries_elsewhere() -> None:
+    """Once the build is lost, segments waiting to retry give up instead of sleeping on."""
+    first_failed = threading.Event()
+
+    def hook(text: str) -> None:
+        if text == "坏":
+            first_failed.wait(5)  # fail for good only after "慢" is waiting to retry
+
+    engine = Scripted(
+        concurrency=2,
+        failures={"慢": [Flaky("reset"), Flaky("reset")], "坏": [EngineError("fatal")]},
+        hook=lambda t: first_failed.set() if t == "慢" else hook(t),
+    )
+    patient = RetryPolicy(attempts=2, base_delay_s=60, max_delay_s=60)
+    with pytest.raises(EngineError, match="fatal"):
+        run(engine, segments("慢", "坏"), retry=patient)
+    assert engine.calls.count("慢") == 1
+
+
+def test_retry_after_is_honoured_within_limits() -> None:
+    policy = RetryPolicy(base_delay_s=0.1, max_delay_s=1, max_retry_after_s=5)
+    rng = random.Random(0)
+    assert policy.delay(1, rng, retry_after_s=3) == 3
+    assert policy.delay(1, rng, retry_after_s=60) == 5
+
+
+@given(failures=st.integers(1, 30), seed=st.integers(0, 2**32))
+def test_backoff_grows_exponentially_with_bounded_jitter(failures: int, seed: int) -> None:
+    policy = RetryPolicy(base_delay_s=0.4, max_delay_s=6.0)
+    ceiling = min(6.0, 0.4 * 2 ** (failures - 1))
+    delay = policy.delay(failures, random.Random(seed))
+    assert ceiling / 2 <= delay <= ceiling
+
+
+def test_waits_between_attempts_follow_the_policy() -> None:
+    waits: list[float] = []
+    engine = Scripted(failures={"一": [Flaky("x"), Flaky("x"), Flaky("x")]})
+    policy = RetryPolicy(attempts=4, base_delay_s=1, max_delay_s=3)
+    run(engine, segments("一"), retry=policy, sleep=waits.append, rng=random.Random(1))
+    assert len(waits) == 3
+    assert 0.5 <= waits[0] <= 1 and 1 <= waits[1] <= 2 and 1.5 <= waits[2] <= 3
+
+
+# -- cache ----------------------------------------------------------------------------------
+
+
+def test_cache_serves_repeated_builds(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    first = Scripted()
+    run(first, segments("一", "二"), cache=cache)
+    again = Scripted()
+    done: list[int] = []
+    speeches = run(again, segments("一", "二", "三"), cache=cache, on_done=lambda s: done.append(1))
+    assert again.calls == ["三"]
+    assert len(done) == 3
+    assert speeches[0].boundaries == (Boundary("word", "一", 0.0, 0.001),)
+
+
+def test_refresh_speaks_again_and_no_cache_leaves_nothing(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    run(Scripted(), segments("一"), cache=cache)
+    engine = Scripted()
+    run(engine, segments("一"), cache=cache, refresh=True)
+    assert engine.calls == ["一"]
+    uncached = tmp_path / "none"
+    run(Scripted(), segments("一"), cache=None)
+    assert not uncached.exists()
+
+
+def test_an_interrupted_build_keeps_what_it_finished(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    broken = Scripted(failures={"三": [EngineError("down")]})
+    with pytest.raises(EngineError):
+        run(broken, segments("一", "二", "三"), cache=cache)
+    resumed = Scripted()
+    run(resumed, segments("一", "二", "三"), cache=cache)
+    assert resumed.calls == ["三"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        VoiceSettings("scripted", "v1", rate="+10%"),
+        VoiceSettings("scripted", "v1", pitch="+5Hz"),
+        VoiceSettings("scripted", "v1", volume="-5%"),
+        VoiceSettings("scripted", "v2"),
+        VoiceSettings("espeak", "v1"),
+    ],
+)
+def test_cache_key_covers_every_setting(other: VoiceSettings) -> None:
+    assert cache_key(SETTINGS, "一") != cache_key(other, "一")
+    assert cache_key(SETTINGS, "一") != cache_key(SETTINGS, "二")
+
+
+def test_cache_key_uses_the_engine_that_really_speaks() -> None:
+    """An ``auto`` profile resolves to different engines; their audio must not mix."""
+    auto = VoiceSettings("auto", "zh-CN-YunyangNeural")
+    scripted = Scripted()
+    edge = EdgeEngine(auto)
+    assert cache_key(auto, "一", engine=scripted) != cache_key(auto, "一", engine=edge)
+
+
+def test_damaged_cache_entries_are_misses(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    run(Scripted(), segments("一"), cache=cache)
+    (pcm,) = tmp_path.rglob("*.pcm")
+    pcm.write_bytes(pcm.read_bytes()[:-1])
+    engine = Scripted()
+    run(engine, segments("一"), cache=cache)
+    assert engine.calls == ["一"]
+
+
+# -- against the fake service ---------------------------------------------------------------
+
+
+def edge_segments(n: int) -> list[Segment]:
+    return [Segment(i // 5, i % 5, f"第{i}句话说完了。", f"第{i}句话说完了。") for i in range(n)]
+
+
+def test_many_segments_never_exceed_the_connection_limit(
+    make_edge_service: Callable[..., FakeEdgeService], fast_retry: RetryPolicy
+) -> None:
+    # The fake holds each answer until 3 connections are open, so overlap is certain.
+    service = make_edge_service(gate=3)
+    segs = edge_segments(15)
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=3), EDGE, segs, retry=fast_retry)
+    assert service.stats.max_active == 3
+    assert service.stats.completed == 15
+    assert [s.boundaries[-1].text for s in speeches] == [s.spoken_text for s in segs]
+
+
+def test_faults_are_retried_into_a_complete_episode(
+    edge_service: FakeEdgeService, fast_retry: RetryPolicy
+) -> None:
+    segs = edge_segments(12)
+    # The fake renders each text once, so a fault-free pass gives the exact reference.
+    reference = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    assert edge_service.stats.handshakes == 12
+
+    edge_service.script("drop", "reset", "no_audio", "429", "500", "403", "403")
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    assert edge_service.stats.completed == 24
+    assert edge_service.stats.handshakes > 24
+    assert [s.pcm for s in speeches] == [s.pcm for s in reference]
+    assert [s.boundaries for s in speeches] == [s.boundaries for s in reference]
+
+
+def test_random_faults_at_production_rates(
+    make_edge_service: Callable[..., FakeEdgeService],
+) -> None:
+    """The issue's scenario: a fifth of connections dropped, a tenth answered with no audio."""
+    service = make_edge_service(drop_rate=0.2, no_audio_rate=0.1, seed=7)
+    segs = edge_segments(20)
+    policy = RetryPolicy(attempts=8, base_delay_s=0.001, max_delay_s=0.004)
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=policy)
+    assert service.stats.completed == 20
+    assert {"drop", "no_audio"} <= set(service.stats.modes)
+    for seg, speech in zip(segs, speeches, strict=True):
+        assert speech.boundaries[-1].text == seg.spoken_text
+        assert speech.duration_s >= speech.boundaries[-1].end_s
+
+
+def test_concurrent_403s_from_a_skewed_clock_converge(
+    make_edge_service: Callable[..., FakeEdgeService], fast_retry: RetryPolicy
+) -> None:
+    """Several requests refused at once each correct edge_tts's shared clock; the
+    corrections must not pile up into a wrong clock that fails the build."""
+    service = make_edge_service(clock_skew_s=3600)
+    segs = edge_segments(12)
+    synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    assert service.stats.completed == 12
+    assert service.stats.rejected_tokens >= 1
+
+
+def test_service_down_fails_with_a_clear_error(
+    edge_down: str, fast_retry: RetryPolicy, tmp_path: Path
+) -> None:
+    cache = SegmentCache(tmp_path)
+    with pytest.raises(EngineError) as err:
+        synthesize_all(EdgeEngine(EDGE), EDGE, edge_segments(8), cache=cache, retry=fast_retry)
+    message = str(err.value)
+    assert "section 1, sentence" in message
+    assert "cannot connect to 127.0.0.1" in message
+    assert "after 4 attempts" in message
+    assert not list(tmp_path.rglob("*.pcm"))
+
+
+def test_cached_build_does_not_contact_the_service(
+    edge_service: FakeEdgeService, fast_retry: RetryPolicy, tmp_path: Path
+) -> None:
+    cache = SegmentCache(tmp_path)
+    segs = edge_segments(4)
+    first = synthesize_all(EdgeEngine(EDGE), EDGE, segs, cache=cache, retry=fast_retry)
+    handshakes = edge_service.stats.handshakes
+    again = synthesize_all(EdgeEngine(EDGE), EDGE, segs, cache=cache, retry=fast_retry)
+    assert edge_service.stats.handshakes == handshakes
+    assert again == first
+
+
+def test_offline_engine_still_works_through_the_scheduler(tmp_path: Path) -> None:
+    from audiobook.engines.espeak import EspeakEngine
+
+    settings = VoiceSettings("espeak", "cmn")
+    engine = EspeakEngine(settings)
+    segs = segments("你好。", "再见。")
+    speeches = synthesize_all(engine, settings, segs, cache=SegmentCache(tmp_path))
+    assert all(s.duration_s > 0.3 for s in speeches)
+    assert speeches[0].pcm != speeches[1].pcm

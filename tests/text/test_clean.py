@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audiobook.text.clean import RULES, apply_removals, clean
+from tests.text.conftest import FIXTURES, news_fixtures
+
+_SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_CHINESE = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF),
+        st.sampled_from(list("，。！？、：；“”（）\n 0123456789PPT包養網版主摄攝——")),
+    ),
+    max_size=300,
+)
+
+
+@_SLOW
+@given(st.one_of(st.text(max_size=300), _CHINESE))
+def test_clean_never_raises_is_idempotent_and_only_deletes(text: str) -> None:
+    once = clean(text)
+    assert clean(once.text).text == once.text
+    assert apply_removals(text, once.removals) == once.text
+    for r in once.removals:
+        assert text[r.start : r.end] == r.text
+        assert r.rule in RULES
+
+
+@pytest.mark.parametrize("path", news_fixtures(), ids=lambda p: p.name)
+def test_clean_news_fixtures_lose_nothing(path) -> None:
+    text = path.read_text("utf-8")
+    result = clean(text)
+    assert result.removals == ()
+    assert result.text == text
+
+
+def test_at_least_ten_news_fixtures() -> None:
+    assert len(news_fixtures()) >= 10
+
+
+def test_legitimate_keyword_is_kept() -> None:
+    text = (FIXTURES / "news" / "03-forum.txt").read_text("utf-8")
+    assert "版主" in text and clean(text).text.count("版主") == text.count("版主")
+
+
+def test_spammed_article() -> None:
+    text = (FIXTURES / "spammed.txt").read_text("utf-8")
+    result = clean(text)
+    rules = {r.rule for r in result.removals}
+    assert {"keyword", "caption", "url", "emoji", "invisible", "blank-lines"} <= rules
+    assert "包養" not in result.text and "包养" not in result.text
+    assert "公园新增" in result.text and "老周" in result.text
+    assert "摄" not in result.text and "http" not in result.text
+    assert result.text.rstrip("\n").endswith("受到市民欢迎。")
+
+
+def test_keep_disables_a_rule_and_unknown_rule_is_an_error() -> None:
+    text = (FIXTURES / "spammed.txt").read_text("utf-8")
+    assert "包養網" in clean(text, keep=["keyword"]).text
+    with pytest.raises(ValueError, match="unknown"):
+        clean(text, keep=["nope"])
+
+
+def test_user_keywords(tmp_path) -> None:
+    text = "今年以來，市里新增公園二十個，市民都說好廣告詞。這裡環境廣告詞優美。\n"
+    assert "廣告詞" in clean(text).text
+    assert "廣告詞" not in clean(text, extra_keywords=["廣告詞"]).text
+    kw = tmp_path / "kw.txt"
+    kw.write_text("# mine\n廣告詞\n", "utf-8")
+    assert "廣告詞" not in clean(text, keyword_file=kw).text
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("佛山地铁2号线纵贯广州南站 景瑾瑾 摄", "caption"),
+        ("記者 王小明 攝", "caption"),
+        ("（責編：王某、李某）", "footer"),
+        ("《人民日报》（2024年05月20日 04 版）", "footer"),
+    ],
+)
+def test_line_rules(line: str, rule: str) -> None:
+    text = f"第一段正文说明了情况。\n{line}\n第二段正文继续说明。\n"
+    result = clean(text)
+    assert [r.rule for r in result.removals] == [rule]
+    assert result.text == "第一段正文说明了情况。\n第二段正文继续说明。\n"
+
+
+def test_sentence_ending_in_she_is_not_a_caption() -> None:
+    text = "他说，这些照片都是由他本人亲自拍摄。\n"
+    assert clean(text).removals == ()
+
+
+def test_seed_removals(seed_text: str) -> None:
+    result = clean(seed_text)
+    rules = [r.rule for r in result.removals]
+    assert rules.count("keyword") >= 25
+    assert "caption" in rules and "splice" in rules
+    assert "景瑾瑾" not in result.text
+    assert "包養" not in result.text and "版主" not in result.text

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audiobook.text.clean import clean
+from audiobook.text.convert import convert
+from audiobook.text.structure import LEAD_TITLE, NOTE_TITLE, structure
+from tests.text.conftest import FIXTURES
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=400))
+def test_structure_never_raises(text: str) -> None:
+    article = structure(text)
+    assert article.sections
+
+
+def test_seed_sections(seed_text: str) -> None:
+    article = structure(convert(clean(seed_text).text))
+    assert article.byline == "国民日报记者 翟钦奇 毕京津 窦皓"
+    titles = [s.title for s in article.sections]
+    assert titles[0] == NOTE_TITLE
+    assert titles[1].startswith("迎检不需求做录像和PPT后——社区干部")
+    assert len(titles) == 4
+    assert article.sections[0].paragraphs[-1] == "——编者"
+
+
+def test_title_byline_and_lead() -> None:
+    article = structure(convert((FIXTURES / "news" / "01-water.txt").read_text("utf-8")))
+    assert article.title == "山区小镇用上稳定自来水"
+    assert article.byline == "本报记者 林晓岚"
+    assert article.sections[0].title == article.title
+    assert len(article.sections) == 1
+
+
+def test_numbered_headings() -> None:
+    article = structure((FIXTURES / "news" / "11-port.txt").read_text("utf-8"))
+    assert [s.title for s in article.sections] == [
+        "一、无纸化通关节省时间",
+        "二、数据共享减少重复申报",
+        "三、绿色码头降低能耗",
+    ]
+
+
+def test_markdown_and_untitled_lead() -> None:
+    article = structure("导语一段。\n## 第一部分\n正文。\n## 第二部分\n正文二。")
+    assert [s.title for s in article.sections] == [LEAD_TITLE, "第一部分", "第二部分"]
+    assert article.title is None
+
+
+def test_short_question_is_not_a_heading() -> None:
+    article = structure("第一段说明情况。\n后果怎么样?\n第二段给出答案。")
+    assert len(article.sections) == 1
