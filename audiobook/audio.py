@@ -240,7 +240,7 @@ def assemble(
     work = out.with_name(out.name + ".pcm")
     try:
         with work.open("wb") as sink:
-            joined = _join(speeches, segments, sink, pauses, loudness)
+            joined = _join(speeches, segments, sink, pauses, loudness, bitrate)
         if joined.samples_spoken == 0:
             raise EngineError("nothing to speak: the article has no speakable sentences")
         rate = joined.rate
@@ -277,6 +277,7 @@ def _join(
     sink: IO[bytes],
     pauses: Pauses,
     target: LoudnessTarget | None,
+    bitrate: str,
 ) -> _Joined:
     joined = _Joined()
     meter: _Meter | None = None
@@ -296,7 +297,7 @@ def _join(
         for seg, speech in _checked(pairs):
             if joined.rate == 0:
                 joined.rate = speech.sample_rate
-                meter = _Meter(joined.rate, target) if target is not None else None
+                meter = _Meter(joined.rate, target, bitrate) if target is not None else None
                 silence(_LEAD_SILENCE_S)
             elif speech.sample_rate != joined.rate:
                 rates = f"{joined.rate} and {speech.sample_rate} Hz"
@@ -453,13 +454,15 @@ class _Meter:
     near-exact because the limiter's loss changes slowly with gain.
     """
 
-    def __init__(self, rate: int, target: LoudnessTarget) -> None:
+    def __init__(self, rate: int, target: LoudnessTarget, bitrate: str) -> None:
         self.rate = rate
         self.target = target
+        self.bitrate = bitrate
         self.prefix: list[bytes] = []
         self.buffered = 0
         self.scanner: _Scanner | None = None
         self.trial_gain = 0.0
+        self.codec_loss = 0.0
 
     def write(self, pcm: bytes) -> None:
         if self.scanner is not None:
@@ -470,24 +473,38 @@ class _Meter:
         if self.buffered >= _PREFIX_S * self.rate * 2:
             self._start()
 
+    def _level(self, args: list[str], data: bytes, *, raw: bool = True) -> tuple[float, bytes]:
+        """Run ffmpeg on a small in-memory clip; its ebur128 level and its stdout."""
+        source = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1"] if raw else ["-f", "mp3"]
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0", *args]
+        proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
+        log = proc.stderr.decode(errors="replace")
+        if proc.returncode != 0:
+            raise PublishError(f"loudness probe failed: {log[-200:]}")
+        return _parse_summary(log).integrated, proc.stdout
+
     def _start(self) -> None:
         head = b"".join(self.prefix)
         self.prefix = []
-        probe = subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(self.rate),
-             "-ac", "1", "-i", "pipe:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
-            input=head, capture_output=True, check=False,
-        )  # fmt: skip
-        level = _parse_summary(probe.stderr.decode(errors="replace")).integrated
+        measure = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
+        level, _ = self._level(measure, head)
         self.trial_gain = _gain_for(self.target.mono_lufs, level)
         ceiling = self.target.true_peak_dbtp - self.target.limiter_margin_db
-        graph = [
-            "-filter_complex",
+        chain = _limiter(self.trial_gain, ceiling)
+        if self.trial_gain:
+            # What the MP3 encode itself takes away (a bright voice loses HF energy that
+            # K-weighting counts): the limited prefix before and after a real encode.
+            graph = f"[0]{chain},asplit[x][y];[x]ebur128=framelog=quiet,anullsink;[y]anull[o]"
+            encode = ["-c:a", "libmp3lame", "-b:a", self.bitrate, "-f", "mp3", "pipe:1"]
+            before, mp3 = self._level(["-filter_complex", graph, "-map", "[o]", *encode], head)
+            after, _ = self._level(measure, mp3, raw=False)
+            if math.isfinite(before) and math.isfinite(after):
+                self.codec_loss = before - after
+        graph = (
             "asplit[a][b];[a]ebur128@plain=framelog=quiet,anullsink;"
-            f"[b]{_limiter(self.trial_gain, ceiling)},ebur128@limited=framelog=quiet[o]",
-            "-map", "[o]",
-        ]  # fmt: skip
-        self.scanner = _Scanner(self.rate, graph=graph)
+            f"[b]{chain},ebur128@limited=framelog=quiet[o]"
+        )
+        self.scanner = _Scanner(self.rate, graph=["-filter_complex", graph, "-map", "[o]"])
         self.scanner.write(head)
 
     def finish(self) -> _Measure:
@@ -498,7 +515,13 @@ class _Meter:
         self.scanner = None
         plain = _parse_summary(log, "ebur128@plain")
         limited = _parse_summary(log, "ebur128@limited")
-        return _Measure(plain.integrated, plain.range_lu, None, self.trial_gain, limited.integrated)
+        return _Measure(
+            plain.integrated,
+            plain.range_lu,
+            None,
+            self.trial_gain,
+            limited.integrated - self.codec_loss,
+        )
 
     def kill(self) -> None:
         if self.scanner is not None:

@@ -236,6 +236,9 @@ def build(
     spam: KeywordOpt = None,
     spam_file: KeywordFileOpt = None,
     convert: ConvertOpt = None,
+    daisy: Annotated[
+        bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode as one JSON object on stdout.")
     ] = False,
@@ -263,6 +266,7 @@ def build(
         base_url=base_url,
         title=title,
         lexicon=lexicon,
+        daisy=daisy,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
     )
@@ -380,6 +384,28 @@ def clean_command(
         sys.stdout.write(prepared.cleaned.text)
         if not prepared.cleaned.text.endswith("\n"):
             sys.stdout.write("\n")
+
+
+@app.command()
+@friendly
+def daisy(
+    episode: Annotated[
+        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
+    ] = Path("output"),
+) -> None:
+    """Write a DAISY 2.02 talking book for an episode already built: ncc.html, one SMIL file
+    per section with a clip per sentence, the full text and the audio, plus a zip.
+
+    Examples:
+
+      audiobook daisy she-qu-tu-shu-guan-kai-chu -o output
+
+      audiobook daisy output/episodes/she-qu-tu-shu-guan-kai-chu.mp3 -o output
+    """
+    print(pipeline.make_daisy(output, episode))
 
 
 @app.command()

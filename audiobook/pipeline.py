@@ -20,6 +20,7 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble
 from audiobook.engines.base import Engine
+from audiobook.errors import PublishError
 from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
@@ -74,6 +75,8 @@ class BuildOptions:
     base_url: str | None = None
     title: str | None = None
     lexicon: Path | None = None
+    #: Also write a DAISY 2.02 talking book (and its zip) beside the episode.
+    daisy: bool = False
     #: Reuse segment audio from earlier builds (content-addressed by engine, voice and text).
     cache: bool = True
     cache_dir: Path | None = None
@@ -163,9 +166,30 @@ def build(
         staged_mp3 = staging / "episode.mp3"
         titles = [s.title for s in prepared.article.sections]
         assembled = assemble(speeches, segments, titles, staged_mp3)
-        return _publish(store, staging, prepared, title, choice, assembled, options, report)
+        result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if options.daisy:
+        report.note(f"daisy: {make_daisy(options.output, result.record.id)}")
+    return result
+
+
+def make_daisy(output: Path, episode: str) -> Path:
+    """Write the DAISY 2.02 edition of a published episode (by id or MP3 path); return its zip."""
+    from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
+
+    store = Store(output)
+    records = store.episodes()
+    wanted = Path(episode).name.removesuffix(".mp3")
+    record = next((r for r in records if r.id == wanted), None)
+    if record is None:
+        known = ", ".join(r.id for r in records) or "none"
+        raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
+    settings = store.settings()
+    book = book_from_record(record, publisher=settings.author)
+    folder, _zip = daisy_paths(record.mp3)
+    with store.locked():
+        return write_daisy(book, output / record.mp3, output / folder)
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:

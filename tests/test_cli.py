@@ -139,3 +139,24 @@ def test_help_has_examples() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0
         assert "audiobook" in result.stdout
+
+
+def test_daisy_edition_of_a_built_episode(built: tuple[dict, Path]) -> None:
+    from daisy_checks import check_fileset
+
+    payload, out = built
+    mp3 = Path(payload["episode"]["mp3"])
+    result = runner.invoke(app, ["daisy", mp3.stem, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    folder = mp3.with_name(mp3.stem + ".daisy")
+    assert Path(result.stdout.strip()) == folder.with_name(folder.name + ".zip")
+    found = check_fileset(folder)
+    titles = [c["title"] for c in payload["episode"]["chapters"]]
+    assert found["headings"] == [payload["episode"]["title"], *titles]
+    assert len(found["clips"]) >= 10  # a clip per sentence
+
+
+def test_daisy_unknown_episode(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["daisy", "nope", "--output", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "no episode" in result.stderr

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from audiobook.errors import PublishError
 from audiobook.models import Cue
-from audiobook.publish.store import atomic_write
+from audiobook.publish.store import EpisodeRecord, atomic_write
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DOCTYPE = (
@@ -231,7 +232,7 @@ def _content(book: Book) -> etree._Element:
 
 
 def _zip(folder: Path) -> Path:
-    out = folder.with_suffix(".zip") if folder.suffix else folder.with_name(folder.name + ".zip")
+    out = folder.with_name(folder.name + ".zip")
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with open(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
@@ -243,3 +244,45 @@ def _zip(folder: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+def book_from_record(
+    record: EpisodeRecord, *, publisher: str, language: str = "zh-CN"
+) -> Book:
+    """A published episode's DAISY description, from its store record alone.
+
+    A cue belongs to the chapter whose time range holds its start, so an edition can be made
+    for any episode built earlier, without the article or the engine.
+    """
+    chapters = [
+        (str(c["title"]), float(c["start_s"]), float(c["end_s"]))  # type: ignore[arg-type]
+        for c in record.chapters
+    ]
+    if not chapters or not record.cues:
+        raise PublishError(f"episode {record.id} has no chapters or sentence timings to navigate")
+    cues = []
+    for raw in record.cues:
+        start = float(raw["start_s"])  # type: ignore[arg-type]
+        section = max(
+            (i for i, (_t, begin, _e) in enumerate(chapters) if begin <= start + 0.001),
+            default=0,
+        )
+        cues.append(Cue(str(raw["text"]), start, float(raw["end_s"]), section))  # type: ignore[arg-type]
+    return Book(
+        identifier=record.guid,
+        title=record.title,
+        creator=record.byline or publisher,
+        publisher=publisher,
+        date=record.pub_date[:10],
+        language=language,
+        section_titles=tuple(t for t, _b, _e in chapters),
+        section_levels=tuple(1 for _ in chapters),
+        cues=tuple(cues),
+        duration_s=record.duration_s,
+    )
+
+
+def daisy_paths(mp3: str) -> tuple[str, str]:
+    """The fileset folder and zip beside an episode's MP3 (relative paths)."""
+    stem = mp3[: -len(".mp3")] if mp3.endswith(".mp3") else mp3
+    return f"{stem}.daisy", f"{stem}.daisy.zip"

@@ -20,6 +20,7 @@ from mutagen.id3 import (
     TPE1,
     TSSE,
     CTOCFlags,
+    ID3NoHeaderError,
 )
 
 from audiobook.models import Chapter
@@ -40,8 +41,15 @@ def write_tags(
     language: str,
     chapters: Sequence[Chapter],
 ) -> None:
-    """Replace the MP3's tag with ours (ID3v2.4)."""
+    """Replace the MP3's tag with ours (ID3v2.4), keeping the assembler's ``iTunSMPB``
+    (encoder delay and padding: players need it to line the audio up with our chapters)."""
     tags = ID3()
+    try:
+        for frame in ID3(path).getall("COMM"):
+            if frame.desc == "iTunSMPB":
+                tags.add(frame)
+    except ID3NoHeaderError:
+        pass
     tags.add(TIT2(encoding=3, text=title))
     tags.add(TPE1(encoding=3, text=artist))
     tags.add(TALB(encoding=3, text=album))
