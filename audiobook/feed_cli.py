@@ -53,6 +53,11 @@ def _friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _interactive() -> bool:
+    """Prompt only a person: scripts and CI (no terminal) get the defaults."""
+    return sys.stdin.isatty()
+
+
 _PROMPTS = {
     "title": "Show title",
     "author": "Author / publisher",
@@ -112,7 +117,7 @@ def init(
         "link": link, "category": category, "language": language, "email": email,
     }  # fmt: skip
     values = asdict(current)
-    interactive = not yes and sys.stdin.isatty()
+    interactive = not yes and _interactive()
     for key, value in given.items():
         if value is None and interactive and key in _PROMPTS:
             value = typer.prompt(_PROMPTS[key], default=str(values[key]), show_default=True)

@@ -38,12 +38,12 @@ _CACHE_VERSION = "2"
 class RetryPolicy:
     """How hard to try one segment before the build gives up.
 
-    The defaults wait about 0.4 + 0.8 + 1.6 + 3.2 s at most between five attempts: enough to
+    The defaults wait about 0.4 + 0.8 + 1.6 + 3.2 + 6 s at most between six attempts: enough to
     ride out a dropped connection or a short throttle, short enough that a service that is
     down fails the build in seconds rather than minutes.
     """
 
-    attempts: int = 5
+    attempts: int = 6
     base_delay_s: float = 0.4
     max_delay_s: float = 6.0
     #: A server's Retry-After is honoured up to this long.

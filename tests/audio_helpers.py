@@ -36,3 +36,38 @@ def speech_onset(pcm: bytes, rate: int, near_s: float, *, threshold: float = -40
             return t
         t += 0.005
     raise AssertionError(f"no speech near {near_s:.3f}s")
+
+
+def peaky(seconds: float, rate: int = 22050, *, lead: float = 0.2, tail: float = 0.3) -> Speech:
+    """A bright, peaky fake voice (a buzz with sharp clicks), so the limiter must work:
+    its peak-to-loudness ratio is far above the 15 dB that −19 LUFS / −1 dBTP leaves."""
+    samples = array.array("h", [0] * round(lead * rate))
+    for i in range(round(seconds * rate)):
+        value = 2500 * math.sin(2 * math.pi * 220 * i / rate) + 900 * math.sin(
+            2 * math.pi * 3100 * i / rate
+        )
+        if i % 2205 < 3:  # a click every 100 ms
+            value = 30000 if i % 2 else -30000
+        samples.append(int(value))
+    samples.extend([0] * round(tail * rate))
+    return Speech(samples.tobytes(), rate)
+
+
+def ebur128(path: str, *, dual_mono: bool = True) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file as ffmpeg's own scanner hears it, with
+    its ``dualmono`` option (not the assembler's +3.01 dB arithmetic)."""
+    import re
+    import subprocess
+
+    from audiobook.audio import ffmpeg_exe
+
+    flags = ":dualmono=true" if dual_mono else ""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", path,
+         "-af", f"ebur128=peak=true{flags}:framelog=quiet", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    summary = proc.stderr[proc.stderr.rfind("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary)[1])  # type: ignore[index]
+    peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.]+)", summary)[1])  # type: ignore[index]
+    return integrated, peak

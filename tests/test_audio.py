@@ -3,9 +3,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from audio_helpers import rms_dbfs, speech_onset, tone
+from audio_helpers import ebur128, peaky, rms_dbfs, speech_onset, tone
 
-from audiobook.audio import Pauses, assemble, decode_file, trim
+from audiobook.audio import (
+    LAME_DELAY,
+    FrameCounter,
+    LoudnessTarget,
+    Pauses,
+    assemble,
+    decode_file,
+    decode_to_pcm,
+    read_gapless,
+    trim,
+)
 from audiobook.errors import EngineError
 from audiobook.models import Segment
 
@@ -30,7 +40,7 @@ def test_chapters_start_where_each_section_is_heard(tmp_path: Path) -> None:
         if chapter.start_s > 1:
             assert rms_dbfs(pcm, rate, chapter.start_s - 1.0, chapter.start_s - 0.05) < -50
     # chapters tile from the first speech to the end
-    for a, b in zip(result.chapters, result.chapters[1:]):
+    for a, b in zip(result.chapters, result.chapters[1:], strict=False):
         assert a.end_s == b.start_s
     assert result.chapters[-1].end_s == pytest.approx(result.duration_s, abs=0.001)
 
@@ -40,7 +50,7 @@ def test_cues_follow_segments(tmp_path: Path) -> None:
     result = assemble([tone(0.4)] * len(segs), segs, ["a", "b", "c"], tmp_path / "e.mp3")
     assert [c.text for c in result.cues] == [s.display_text for s in segs]
     assert all(c.end_s > c.start_s for c in result.cues)
-    assert all(a.end_s < b.start_s for a, b in zip(result.cues, result.cues[1:]))
+    assert all(a.end_s < b.start_s for a, b in zip(result.cues, result.cues[1:], strict=False))
 
 
 def test_trim_removes_engine_padding() -> None:
@@ -53,3 +63,117 @@ def test_trim_removes_engine_padding() -> None:
 def test_nothing_to_speak(tmp_path: Path) -> None:
     with pytest.raises(EngineError):
         assemble([], [], [], tmp_path / "e.mp3")
+
+
+def _book(n_sections: int, per_section: int) -> list[Segment]:
+    return [
+        Segment(s, i, f"句{s}-{i}", f"句{s}-{i}", i == per_section - 1)
+        for s in range(n_sections)
+        for i in range(per_section)
+    ]
+
+
+@pytest.mark.parametrize("target", [LoudnessTarget(), LoudnessTarget(-20.0)])
+def test_loudness_hits_target_on_the_final_file(tmp_path: Path, target: LoudnessTarget) -> None:
+    segs = _book(3, 6)
+    out = tmp_path / "e.mp3"
+    result = assemble(
+        (peaky(1.5 + 0.1 * (n % 4)) for n in range(len(segs))), segs, ["a", "b", "c"], out,
+        loudness=target,
+    )  # fmt: skip
+    integrated, peak = ebur128(str(out))
+    assert abs(integrated - target.integrated_lufs) <= 1.0
+    assert peak <= -1.0
+    assert result.loudness is not None
+    assert abs(result.loudness.integrated_lufs - integrated) <= 0.2
+    assert result.loudness.true_peak_dbtp <= -1.0
+    assert result.loudness.mono_lufs == pytest.approx(integrated - 3.01, abs=0.2)
+
+
+def test_mono_convention_is_three_db_louder(tmp_path: Path) -> None:
+    segs = _book(1, 4)
+    out = tmp_path / "e.mp3"
+    assemble([tone(1.0)] * 4, segs, ["a"], out, loudness=LoudnessTarget(-18.0, dual_mono=False))
+    integrated, _ = ebur128(str(out), dual_mono=False)
+    assert abs(integrated - -18.0) <= 1.0
+
+
+def test_streamed_speech_chapters_are_sample_accurate_after_limiting(tmp_path: Path) -> None:
+    """Chapters must land on the decoded section onsets even through gain + limiter."""
+    segs = _book(4, 3)
+    out = tmp_path / "e.mp3"
+    titles = ["一", "二", "三", "四"]
+    speeches = (peaky(0.8) for _ in segs)
+    result = assemble(speeches, segs, titles, out, pauses=Pauses(0.3, 0.5, 1.2))
+    pcm, rate = decode_file(out)
+    assert len(pcm) // 2 == result.samples
+    for chapter in result.chapters:
+        onset = speech_onset(pcm, rate, chapter.start_s)
+        assert abs(onset - chapter.start_s) <= 0.03
+
+
+def test_gapless_record_accounts_for_every_decoded_sample(tmp_path: Path) -> None:
+    segs = _book(2, 2)
+    out = tmp_path / "e.mp3"
+    result = assemble([tone(0.7)] * 4, segs, ["a", "b"], out)
+    assert result.gapless is not None
+    assert read_gapless(out) == result.gapless
+    raw, _ = decode_to_pcm(out.read_bytes())
+    gap = result.gapless
+    assert len(raw) // 2 == gap.delay + gap.samples + gap.padding
+    assert gap.delay == LAME_DELAY and 0 <= gap.padding < 2 * 576
+
+
+def test_no_seek_table_frame(tmp_path: Path) -> None:
+    """No Xing/Info frame (ExoPlayer #10325): the first audio frame is audio."""
+    out = tmp_path / "e.mp3"
+    assemble([tone(0.5)], [Segment(0, 0, "a", "a", True)], ["t"], out)
+    data = out.read_bytes()
+    assert data[:3] == b"ID3"  # only our iTunSMPB record until the publisher tags it
+    tag_size = sum((data[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4)) + 10
+    first = data[tag_size : tag_size + 60]
+    assert first[:2] in (b"\xff\xf3", b"\xff\xf2", b"\xff\xfb", b"\xff\xe3")
+    # (LAME still stamps its name in ancillary bits; that is not a seek table.)
+    assert b"Xing" not in first and b"Info" not in first
+
+
+def test_frame_counter_handles_any_chunking(tmp_path: Path) -> None:
+    out = tmp_path / "e.mp3"
+    result = assemble([tone(2.0)], [Segment(0, 0, "a", "a", True)], ["t"], out)
+    data = out.read_bytes()
+    data = data[data.find(b"\xff") :]  # after the tag
+    whole = FrameCounter()
+    whole.feed(data)
+    for size in (1, 3, 7, 1000):
+        counter = FrameCounter()
+        for i in range(0, len(data), size):
+            counter.feed(data[i : i + size])
+        assert counter.frames == whole.frames
+    assert result.gapless is not None
+    assert (
+        whole.frames * 576 == result.gapless.delay + result.gapless.samples + result.gapless.padding
+    )
+
+
+def test_speeches_may_be_a_lazy_iterator_consumed_once(tmp_path: Path) -> None:
+    segs = _book(2, 3)
+    pulled: list[int] = []
+
+    def lazy():  # type: ignore[no-untyped-def]
+        for n in range(len(segs)):
+            pulled.append(n)
+            yield tone(0.3)
+
+    result = assemble(lazy(), segs, ["a", "b"], tmp_path / "e.mp3")
+    assert pulled == list(range(len(segs)))
+    assert len(result.cues) == len(segs)
+
+
+def test_too_few_speeches_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineError):
+        assemble(iter([tone(0.3)]), _book(1, 2), ["a"], tmp_path / "e.mp3")
+
+
+def test_mixed_sample_rates_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(EngineError):
+        assemble([tone(0.3), tone(0.3, 16000)], _book(1, 2), ["a"], tmp_path / "e.mp3")

@@ -324,12 +324,21 @@ def probe(timeout_s: float = 4.0, *, voice: str = DEFAULT_VOICE) -> bool:
         connect_timeout_s=max(1, math.ceil(timeout_s)),
         receive_timeout_s=max(1, math.ceil(timeout_s)),
     )
-    try:
-        with _module_constant(edge_tts.communicate, "WSS_URL", engine.endpoint):
-            mp3, _, complete = asyncio.run(engine._fetch("你好。", timeout_s))
-    except Exception:
-        return False
-    return complete and len(mp3) > 0
+    # A refused connection answers at once, so try a few times inside the budget: one dropped
+    # or silent answer from a flaky relay should not send a whole build to the offline voice.
+    deadline = time.monotonic() + timeout_s
+    for _attempt in range(3):
+        left = deadline - time.monotonic()
+        if left <= 0.2:
+            break
+        try:
+            with _module_constant(edge_tts.communicate, "WSS_URL", engine.endpoint):
+                mp3, _, complete = asyncio.run(engine._fetch("你好。", left))
+        except Exception:
+            continue
+        if complete and mp3:
+            return True
+    return False
 
 
 # -- voices ---------------------------------------------------------------------------------

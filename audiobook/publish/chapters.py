@@ -16,9 +16,7 @@ VERSION = "1.2.0"
 MIME_TYPE = "application/json+chapters"
 
 
-def chapters_json(
-    chapters: Sequence[Mapping[str, object]], *, title: str | None = None
-) -> bytes:
+def chapters_json(chapters: Sequence[Mapping[str, object]], *, title: str | None = None) -> bytes:
     """Chapters as the spec's JSON (times in seconds, millisecond precision)."""
     payload: dict[str, object] = {"version": VERSION}
     if title:

@@ -104,3 +104,74 @@ def _bigrams(sh: str) -> Counter[str]:
                 if (is_han(a) or a.isdigit()) and is_han(b):
                     counts[a + b] += 1
     return counts
+
+
+def lm_class(ch: str) -> str:
+    """The symbol a character-bigram model sees: every digit is one symbol, every Latin letter
+    another, so ``86|个`` is evidence for ``415|个`` and ``PPT`` for ``APP``."""
+    if ch.isdigit():
+        return "0"
+    if "a" <= ch <= "z":
+        return "a"
+    return ch
+
+
+_PUNCT_AFTER_WORD = 0.25  # about one word in four is followed by punctuation in news prose
+
+
+def _wordlike(ch: str) -> bool:
+    return ch in "0a" or is_han(ch)
+
+
+@dataclass(frozen=True)
+class GenericLM:
+    """A character-bigram model of Chinese running text, from jieba's word frequencies.
+
+    Inside a word the next character follows the dictionary's bigrams; after a character that
+    ends a word (with the probability the dictionary gives it) the next one is drawn from the
+    unigram. It is the model of "some other Chinese text" that a spliced passage is scored
+    against, and it knows nothing about the article.
+    """
+
+    unigram: dict[str, float]
+    bigram: dict[str, float]
+    occurs: dict[str, float]
+    ends: dict[str, float]
+    total: float
+
+    def p_uni(self, ch: str) -> float:
+        return (self.unigram.get(ch, 0.0) + 1.0) / (self.total + 20000.0)
+
+    def p(self, prev: str, ch: str) -> float:
+        if not _wordlike(prev):
+            return self.p_uni(ch)  # after punctuation a new word starts
+        occ = self.occurs.get(prev, 0.0) + 1.0
+        end = self.ends.get(prev, 0.0) + 1.0
+        if not _wordlike(ch):
+            # Punctuation follows the end of a word (the dictionary has no punctuation).
+            return _PUNCT_AFTER_WORD * end / occ
+        return (self.bigram.get(prev + ch, 0.0) + end * self.p_uni(ch)) / occ
+
+
+@lru_cache(maxsize=1)
+def generic_lm() -> GenericLM:
+    uni: Counter[str] = Counter()
+    bi: Counter[str] = Counter()
+    ends: Counter[str] = Counter()
+    for word, freq in dictionary().items():
+        if freq <= 0:
+            continue
+        w = float(freq)
+        for c in word:
+            uni[lm_class(c)] += w
+        for a, b in itertools.pairwise(word):
+            bi[lm_class(a) + lm_class(b)] += w
+        ends[lm_class(word[-1])] += w
+    # A number is followed by more digits or a measure word, practically never by 也 or 说.
+    total = float(sum(uni.values()))
+    uni["0"] += total * 0.005
+    ends["0"] += total * 0.001
+    for c in CLASSIFIERS:
+        bi["0" + c] += total * 0.002 / len(CLASSIFIERS)
+    bi["00"] += total * 0.002
+    return GenericLM(dict(uni), dict(bi), dict(uni), dict(ends), float(sum(uni.values())))

@@ -24,11 +24,19 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jieba
 
-from audiobook.text.analysis import COMMON_CLASSIFIERS, DocStats, dictionary, is_han, shadow
+from audiobook.text.analysis import (
+    COMMON_CLASSIFIERS,
+    DocStats,
+    dictionary,
+    generic_lm,
+    is_han,
+    lm_class,
+    shadow,
+)
 
 MIN_LEN = 8
 MAX_LEN = 400
@@ -36,7 +44,12 @@ MIN_WORDS = 4
 FOREIGN_NOVELTY = 0.95
 MIN_EVIDENCE = 1.0
 WOUND_WEIGHT = 1.0
-THRESHOLD = 8.0
+THRESHOLD = 7.75
+MIN_NOVELTY = 0.6
+RIVAL_MARGIN = 3.0  # candidates this close to the best score compete on their cut points
+EDGE_WEIGHT = 0.3
+QUOTE_WEIGHT = 2.0  # per quotation mark left unpaired in the paragraph by a cut
+_QUOTE_PAIRS = ("“”", "‘’", "「」", "『』")
 
 # Singular first/second person: fiction and dialogue; news quotes mostly say 我们.
 _PERSONAL = re.compile("[我你您咱俺](?![们們])")
@@ -55,6 +68,7 @@ class Candidate:
     punct: bool
     join: str
     wound: float = 0.0
+    edge: float = 0.0  # log-likelihood gain at the two cuts (see _ArticleLM.edge_gain)
 
 
 _GENERIC_FREQ = 10000  # jieba frequency above which a word says nothing about topic or register
@@ -127,12 +141,67 @@ class _Doc:
         return novel, n
 
 
+class _ArticleLM:
+    """Character bigrams of the article, backed off (Witten-Bell) to :func:`generic_lm`.
+
+    Two uses. ``edge_gain`` compares the text with a passage cut out against the text as it
+    stands, at the only places they differ: the new join ``text[s-1] + text[e]`` against the
+    two transitions it replaces. A splice pasted mid-word scores high (委|員 rejoined, 委|藍 and
+    藍|員 never seen); a cut at an ordinary word boundary scores near zero. ``foreign`` is the
+    per-character log-likelihood ratio "some other Chinese text" vs "this article" (leave one
+    out), summed over stretches whose membership is in doubt.
+    """
+
+    def __init__(self, sh: str) -> None:
+        self.generic = generic_lm()
+        self.sym = [lm_class(c) for c in sh]
+        s = self.sym
+        self.bigram: dict[str, int] = {}
+        self.context: dict[str, int] = {}
+        for a, b in zip(s, s[1:], strict=False):
+            self.bigram[a + b] = self.bigram.get(a + b, 0) + 1
+            self.context[a] = self.context.get(a, 0) + 1
+        self.types: dict[str, int] = {}
+        for pair in self.bigram:
+            self.types[pair[0]] = self.types.get(pair[0], 0) + 1
+
+    def p(self, a: str, b: str, leave_out: int = 0) -> float:
+        t = self.types.get(a, 0) or 1
+        c = self.bigram.get(a + b, 0) - leave_out
+        n = self.context.get(a, 0) - leave_out
+        return (max(0, c) + t * self.generic.p(a, b)) / (max(0, n) + t)
+
+    def edge_gain(self, i: int, j: int) -> float:
+        s = self.sym
+        return (
+            math.log(self.p(s[i - 1], s[j]))
+            - math.log(self.p(s[i - 1], s[i], 1))
+            - math.log(self.p(s[j - 1], s[j], 1))
+        )
+
+    def foreign(self, i: int, j: int) -> float:
+        s = self.sym
+        total = 0.0
+        for k in range(max(1, i), j):
+            if lm_class(s[k]) != s[k] or not (is_han(s[k]) and is_han(s[k - 1])):
+                continue
+            total += math.log(self.generic.p(s[k - 1], s[k])) - math.log(
+                self.p(s[k - 1], s[k], 1)
+            )
+        return total
+
+
 def candidates(text: str) -> list[Candidate]:
     """Every passage with a word-breaking cut, scored (for inspection and calibration)."""
+    return _candidates(text)[0]
+
+
+def _candidates(text: str) -> tuple[list[Candidate], _ArticleLM | None]:
     sh = shadow(text)
     if len(sh) < MIN_LEN + 2:
-        return []
+        return [], None
     doc = _Doc(text, sh)
+    lm = _ArticleLM(sh)
     stats = doc.stats
     out: list[Candidate] = []
     # breaks[i]: no word spans the boundary between sh[i-1] and sh[i].
@@ -150,9 +219,9 @@ def candidates(text: str) -> list[Candidate]:
                     continue
                 cand = _score(doc, i, j, left + right)
                 if cand is not None:
-                    out.append(cand)
+                    out.append(replace(cand, edge=lm.edge_gain(i, j)))
         line_start = line_end + 1
-    return out
+    return out, lm
 
 
 def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
@@ -199,16 +268,58 @@ def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
     return Candidate(i, j, score, novelty, h, personal, punct, join, wound)
 
 
+def _quote_imbalance(text: str, start: int, end: int) -> int:
+    """Unpaired quotation marks in the paragraph around [start, end) once it is cut out.
+
+    Fiction spliced in carries its dialogue's quotes; cutting a passage at the wrong place
+    leaves an opening quote with no closing one (or the reverse), where the article's own
+    quotations pair up.
+    """
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    rest = text[lo:start] + text[end:hi]
+    return sum(abs(rest.count(o) - rest.count(c)) for o, c in _QUOTE_PAIRS)
+
+
 def detect(text: str, threshold: float | None = None) -> list[tuple[int, int]]:
-    """Spans of ``text`` judged to be spliced-in passages (non-overlapping)."""
+    """Spans of ``text`` judged to be spliced-in passages (non-overlapping).
+
+    A passage is *found* by its score (word-breaking cut + foreign vocabulary); its *edges* are
+    then chosen among the candidates that overlap it and score nearly as well, by the score plus
+    the bigram model's gain at the cuts: the pair of cut points that breaks the article's text
+    least naturally and rejoins it most naturally.
+    """
     threshold = THRESHOLD if threshold is None else threshold
-    chosen: list[tuple[int, int]] = []
-    ranked = sorted(
-        (c for c in candidates(text) if c.score >= threshold and c.novelty >= 0.6),
+    found, lm = _candidates(text)
+    pool = [c for c in found if c.novelty >= MIN_NOVELTY]
+    anchors = sorted(
+        (c for c in pool if c.score >= threshold),
         key=lambda c: (c.score, c.end - c.start),
         reverse=True,
     )
-    for c in ranked:
-        if all(c.end <= s or c.start >= e for s, e in chosen):
-            chosen.append((c.start, c.end))
-    return sorted(chosen)
+    chosen: list[Candidate] = []
+
+    def free(c: Candidate) -> bool:
+        return all(c.end <= o.start or c.start >= o.end for o in chosen)
+
+    for anchor in anchors:
+        if not free(anchor):
+            continue
+        rivals = [
+            c
+            for c in pool
+            if c.start < anchor.end
+            and c.end > anchor.start
+            and c.score >= anchor.score - RIVAL_MARGIN
+            and free(c)
+        ]
+        chosen.append(
+            max(
+                rivals,
+                key=lambda c: c.score
+                + EDGE_WEIGHT * c.edge
+                - QUOTE_WEIGHT * _quote_imbalance(text, c.start, c.end),
+            )
+        )
+    return sorted((c.start, c.end) for c in chosen)

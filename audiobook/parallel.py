@@ -1,0 +1,147 @@
+"""Offline engines across CPU cores: a process pool, each worker with its own engine.
+
+Engines such as espeak-ng keep global state in their C library, so one process can only
+speak one text at a time (``concurrency == 1``); threads would just queue on its lock.
+Processes each load their own copy. Results come back **in segment order** while at most
+``window`` texts are in flight, so memory stays bounded however long the book is, and the
+caller can stream them straight into the assembler.
+
+Workers start with ``forkserver`` (``spawn`` where that is missing), never ``fork``: the
+parent may already run threads (the progress bar, the loudness scanner's reader) and have
+libespeak-ng initialised, and forking either is a known way to deadlock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from audiobook.engines.base import Engine, VoiceSettings
+from audiobook.errors import EngineError
+from audiobook.models import Speech
+
+_engine: Engine | None = None
+
+
+def _init_worker(settings: VoiceSettings) -> None:
+    global _engine
+    from audiobook import engines
+
+    _engine = engines.create(settings)
+
+
+def _speak(text: str) -> tuple[Speech | None, str | None]:
+    """Run in a worker. Errors travel back as text: custom exception classes may not
+    survive pickling, and the parent re-raises them as :class:`EngineError`."""
+    assert _engine is not None
+    try:
+        return _engine.synthesize(text), None
+    except EngineError as exc:
+        return None, str(exc)
+
+
+def cpu_workers() -> int:
+    """Cores this process may use (affinity-aware where the OS says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worth_a_pool(engine: Engine, segments: int) -> bool:
+    """A pool pays off for a single-threaded engine on a multi-core machine, for more than a
+    handful of segments (starting workers costs a fraction of a second)."""
+    return engine.concurrency == 1 and cpu_workers() > 1 and segments >= 8
+
+
+@dataclass(frozen=True)
+class Done:
+    """One finished item, in input order: its index, its speech and whether the engine
+    made it now (``False``: it came from ``cached``), so the caller knows what to cache."""
+
+    index: int
+    speech: Speech
+    fresh: bool
+
+
+def synthesize_ordered(
+    settings: VoiceSettings,
+    texts: Iterable[str],
+    *,
+    workers: int | None = None,
+    window: int | None = None,
+    cached: Callable[[int, str], Speech | None] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Iterator[Done]:
+    """Speak ``texts`` on a pool of worker processes; yield results in input order.
+
+    ``cached(index, text)`` is asked first (in the parent); hits never reach a worker.
+    ``on_done(index)`` is called once per item as soon as it is finished (cache hits when
+    looked up, engine results when their worker returns, so in completion order), which
+    keeps a progress bar truthful while the ordered results wait for a slower neighbour.
+    At most ``window`` items (default 4 per worker) are in flight or waiting to be yielded.
+    """
+    n_workers = workers or cpu_workers()
+    limit = window or 4 * n_workers
+    context = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    source = iter(enumerate(texts))
+    pending: deque[tuple[int, Future[tuple[Speech | None, str | None]] | Speech]] = deque()
+    running: set[Future[tuple[Speech | None, str | None]]] = set()
+    index_of: dict[Future[tuple[Speech | None, str | None]], int] = {}
+
+    def report() -> None:
+        """Tell the caller about every item that finished since we last looked."""
+        for future in [f for f in running if f.done()]:
+            running.discard(future)
+            index = index_of.pop(future)
+            if on_done and future.exception() is None and future.result()[1] is None:
+                on_done(index)
+
+    with ProcessPoolExecutor(
+        n_workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        try:
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < limit:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    index, text = item
+                    hit = cached(index, text) if cached else None
+                    if hit is not None:
+                        pending.append((index, hit))
+                        if on_done:
+                            on_done(index)
+                        continue
+                    future = pool.submit(_speak, text)
+                    running.add(future)
+                    index_of[future] = index
+                    pending.append((index, future))
+                if not pending:
+                    return
+                head_index, head = pending[0]
+                if isinstance(head, Future) and not head.done():
+                    wait(running, return_when=FIRST_COMPLETED)
+                report()
+                if isinstance(head, Future) and not head.done():
+                    continue
+                pending.popleft()
+                if isinstance(head, Future):
+                    speech, error = head.result()
+                    if error is not None or speech is None:
+                        raise EngineError(error or "the engine returned nothing")
+                    yield Done(head_index, speech, True)
+                else:
+                    yield Done(head_index, head, False)
+        finally:
+            for _, entry in pending:
+                if isinstance(entry, Future):
+                    entry.cancel()

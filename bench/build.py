@@ -1,0 +1,245 @@
+"""Benchmark: build the seed article and a generated long book with the offline voice.
+
+    python bench/build.py                 # seed article + a 10-hour book
+    python bench/build.py --hours 0.5     # a shorter book
+    python bench/build.py --skip-book     # the seed only
+
+For each build it prints wall time, CPU time (this process and its children: workers and
+ffmpeg), peak RSS of the whole process tree (sampled every 50 ms with psutil; without it,
+``getrusage`` maxima, which understate a tree), audio duration, real-time factor, and the
+ratio of the build's wall time to its *floor*: the same engine's raw synthesis of the same
+segments (serially, in this process) plus one ffmpeg encode of that raw audio, measured in
+the same run. Targets (issue 6): ≤ 1.2× the floor on the seed; a 10-hour book < 300 MB.
+
+Two ways to build (``--via``):
+  stream    the stages streamed end to end: segments → process pool (audiobook.parallel)
+            → assemble (one segment in memory at a time) → ID3 tags. This is what
+            ``pipeline.build`` does once synth yields speeches as they finish.
+  pipeline  ``audiobook.pipeline.build`` as it stands (no segment cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audiobook import engines, parallel, pipeline, profiles  # noqa: E402
+from audiobook.audio import BITRATE, assemble, ffmpeg_exe  # noqa: E402
+from audiobook.models import Segment  # noqa: E402
+from audiobook.publish import id3  # noqa: E402
+
+SEED = ROOT.parent / "shared" / "corpus" / "seed-article.txt"
+#: espeak-ng reads Mandarin at about 3.9 characters a second (seed: 2,237 chars, 568 s).
+CHARS_PER_HOUR = 14_000
+
+
+class TreeRss:
+    """Peak resident memory of this process plus all its descendants, sampled."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        try:
+            import psutil
+
+            self._me = psutil.Process()
+        except ImportError:
+            self._me = None
+
+    def __enter__(self) -> TreeRss:
+        if self._me is not None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            total = 0
+            for proc in [self._me, *self._me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+
+@dataclass
+class Figures:
+    name: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    audio_s: float
+    floor_s: float | None = None
+    floor_parts: str = ""
+
+    def show(self) -> str:
+        lines = [
+            f"== {self.name}",
+            f"  wall time        {self.wall_s:9.2f} s",
+            f"  CPU time         {self.cpu_s:9.2f} s  (self + children)",
+            f"  peak RSS (tree)  {self.peak_rss_mb:9.1f} MB",
+            f"  audio duration   {self.audio_s:9.1f} s  ({self.audio_s / 3600:.2f} h)",
+            f"  real-time factor {self.wall_s / self.audio_s:9.4f}  (wall / audio)",
+        ]
+        if self.floor_s:
+            lines.append(f"  floor            {self.floor_s:9.2f} s  ({self.floor_parts})")
+            lines.append(f"  wall / floor     {self.wall_s / self.floor_s:9.2f} x")
+        return "\n".join(lines)
+
+
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measured(name: str, run: Callable[[], float]) -> Figures:
+    cpu0, t0 = _cpu(), time.perf_counter()
+    with TreeRss() as rss:
+        audio_s = run()
+    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    peak = rss.peak
+    if not peak:  # no psutil: the largest single process we know of
+        peak = 1024 * max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+    return Figures(name, wall, cpu, peak / 2**20, audio_s)
+
+
+def _choice() -> engines.Choice:
+    profile = profiles.with_overrides(profiles.load(profiles.DEFAULT_PROFILE), engine="espeak")
+    return engines.choose(profile)
+
+
+def _segments(source: Path, choice: engines.Choice) -> tuple[pipeline.Prepared, Sequence[Segment]]:
+    prepared = pipeline.prepare(source)
+    return prepared, pipeline._segments(prepared.article, choice.engine, None)
+
+
+def build_streamed(source: Path, out_dir: Path) -> float:
+    """The stages streamed end to end (see the module notes); returns audio seconds."""
+    choice = _choice()
+    prepared, segments = _segments(source, choice)
+    texts = [s.spoken_text for s in segments]
+    if parallel.worth_a_pool(choice.engine, len(segments)):
+        speeches = (d.speech for d in parallel.synthesize_ordered(choice.settings, texts))
+    else:
+        speeches = (choice.engine.synthesize(t) for t in texts)
+    out = out_dir / "episode.mp3"
+    titles = [s.title for s in prepared.article.sections]
+    assembled = assemble(speeches, segments, titles, out)
+    id3.write_tags(
+        out, title="bench", artist="bench", album="bench", date="2026-01-01",
+        language="zh-CN", chapters=assembled.chapters,
+    )  # fmt: skip
+    return assembled.duration_s
+
+
+def build_pipeline(source: Path, out_dir: Path) -> float:
+    options = pipeline.BuildOptions(output=out_dir, engine="espeak", cache=False)
+    return pipeline.build(source, options).episode.duration_s
+
+
+def floor(source: Path, work: Path) -> tuple[float, str]:
+    """Raw synthesis of the same segments, serially, + one encode of that audio."""
+    choice = _choice()
+    _, segments = _segments(source, choice)
+    raw = work / "floor.pcm"
+    rate = 0
+    t0 = time.perf_counter()
+    with raw.open("wb") as f:
+        for seg in segments:
+            speech = choice.engine.synthesize(seg.spoken_text)
+            rate = speech.sample_rate
+            f.write(speech.pcm)
+    synth_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+         "-i", str(raw), "-c:a", "libmp3lame", "-b:a", BITRATE, str(work / "floor.mp3")],
+        check=True,
+    )  # fmt: skip
+    encode_s = time.perf_counter() - t0
+    raw.unlink()
+    return synth_s + encode_s, f"synthesis {synth_s:.2f} s + encode {encode_s:.2f} s"
+
+
+def book_text(hours: float, seed: int = 6) -> str:
+    """A Markdown book of about ``hours`` of speech: `#` chapters of real sentences."""
+    base = Path(ROOT / "examples").glob("*.txt")
+    source = SEED if SEED.exists() else next(base)
+    sentences = [
+        s.strip() + "。"
+        for s in source.read_text("utf-8").replace("\n", "。").split("。")
+        if len(s.strip()) > 8
+    ]
+    rng = random.Random(seed)
+    target = int(hours * CHARS_PER_HOUR)
+    parts, size, chapter = ["# 长篇测试书\n"], 0, 0
+    while size < target:
+        chapter += 1
+        parts.append(f"\n## 第{chapter}章\n")
+        for _ in range(6):
+            paragraph = "".join(rng.choice(sentences) for _ in range(4))
+            parts.append(paragraph + "\n")
+            size += len(paragraph)
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hours", type=float, default=10.0, help="length of the book")
+    parser.add_argument("--skip-book", action="store_true")
+    parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--via", choices=("stream", "pipeline"), default="stream")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor (long books)")
+    args = parser.parse_args()
+    build = build_streamed if args.via == "stream" else build_pipeline
+
+    with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
+        work = Path(tmp)
+        jobs: list[tuple[str, Path, bool]] = []
+        if not args.skip_seed:
+            if SEED.exists():
+                jobs.append(("seed article", SEED, True))
+            else:
+                print(f"(seed article skipped: {SEED} is not here)")
+        if not args.skip_book:
+            book = work / "book.md"
+            book.write_text(book_text(args.hours), "utf-8")
+            jobs.append((f"generated book, {args.hours:g} h target", book, not args.no_floor))
+        for name, source, with_floor in jobs:
+            out = work / name.split()[0]
+            out.mkdir()
+            figures = measured(f"{name} (via {args.via})", lambda: build(source, out))  # noqa: B023
+            if with_floor:
+                figures.floor_s, figures.floor_parts = floor(source, work)
+            print(figures.show(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
