@@ -620,7 +620,14 @@ def _encode(
     enc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    scanner = _Scanner(rate, true_peak=True, fmt=["-f", "mp3"]) if measure else None
+    # True peak as BS.1770 defines it (4x oversampled sample peak), at 4x our rate rather
+    # than ebur128's fixed 192 kHz: the same figure at two thirds of the cost.
+    graph = (
+        "asplit[a][b];[a]ebur128=framelog=quiet,anullsink;"
+        f"[b]aresample={4 * rate},astats=measure_perchannel=none:measure_overall=Peak_level[o]"
+    )
+    verify = ["-filter_complex", graph, "-map", "[o]"]
+    scanner = _Scanner(rate, fmt=["-f", "mp3"], graph=verify) if measure else None
     frames = FrameCounter()
     errors: list[bytes] = []
     err_reader = threading.Thread(
@@ -641,7 +648,13 @@ def _encode(
             raise PublishError(
                 f"ffmpeg failed to encode: {b''.join(errors).decode(errors='replace')[-200:]}"
             )
-        result = scanner.finish() if scanner is not None else None
+        result = None
+        if scanner is not None:
+            log = scanner.finish_log()
+            peak = re.findall(r"Peak level dB: (-?[\d.]+|-inf)", log)
+            level = _parse_summary(log)
+            true_peak = float(peak[-1]) if peak and peak[-1] != "-inf" else -math.inf
+            result = _Measure(level.integrated, level.range_lu, true_peak)
         scanner = None
         return result, frames
     finally:

@@ -54,8 +54,19 @@ def cpu_workers() -> int:
 
 def worth_a_pool(engine: Engine, segments: int) -> bool:
     """A pool pays off for a single-threaded engine on a multi-core machine, for more than a
-    handful of segments (starting workers costs a fraction of a second)."""
-    return engine.concurrency == 1 and cpu_workers() > 1 and segments >= 8
+    few hundred segments: each worker is a fresh interpreter that re-imports the caller's
+    main module (a second or so with the text front end), while espeak-ng speaks a sentence
+    in a few milliseconds, so short articles are faster in one process."""
+    return engine.concurrency == 1 and cpu_workers() > 1 and segments >= 200
+
+
+class ItemError(EngineError):
+    """An engine failure in a worker, with the input index it failed on (so the scheduler
+    can name the section and sentence)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass(frozen=True)
@@ -87,9 +98,11 @@ def synthesize_ordered(
     """
     n_workers = workers or cpu_workers()
     limit = window or 4 * n_workers
-    context = multiprocessing.get_context(
-        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    )
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # Workers fork from a server that has the engine code loaded already.
+        context.set_forkserver_preload(["audiobook.parallel", "audiobook.engines.espeak"])
     source = iter(enumerate(texts))
     pending: deque[tuple[int, Future[tuple[Speech | None, str | None]] | Speech]] = deque()
     running: set[Future[tuple[Speech | None, str | None]]] = set()
@@ -137,7 +150,7 @@ def synthesize_ordered(
                 if isinstance(head, Future):
                     speech, error = head.result()
                     if error is not None or speech is None:
-                        raise EngineError(error or "the engine returned nothing")
+                        raise ItemError(head_index, error or "the engine returned nothing")
                     yield Done(head_index, speech, True)
                 else:
                     yield Done(head_index, head, False)

@@ -21,6 +21,7 @@ Two ways to build (``--via``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import resource
 import subprocess
@@ -43,6 +44,8 @@ from audiobook.publish import id3  # noqa: E402
 SEED = ROOT.parent / "shared" / "corpus" / "seed-article.txt"
 #: espeak-ng reads Mandarin at about 3.9 characters a second (seed: 2,237 chars, 568 s).
 CHARS_PER_HOUR = 14_000
+#: Wall time of the stages after the text front end, for the last streamed build.
+STAGES: dict[str, float] = {}
 
 
 class TreeRss:
@@ -72,10 +75,8 @@ class TreeRss:
         while not self._stop.is_set():
             total = 0
             for proc in [self._me, *self._me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
@@ -106,7 +107,12 @@ class Figures:
         ]
         if self.floor_s:
             lines.append(f"  floor            {self.floor_s:9.2f} s  ({self.floor_parts})")
-            lines.append(f"  wall / floor     {self.wall_s / self.floor_s:9.2f} x")
+            lines.append(f"  wall / floor     {self.wall_s / self.floor_s:9.2f} x  (whole build)")
+            for stage, seconds in STAGES.items():
+                lines.append(
+                    f"  {stage}: {seconds:.2f} s = {seconds / self.floor_s:.2f} x floor"
+                    " (the build without the text front end)"
+                )
         return "\n".join(lines)
 
 
@@ -145,6 +151,7 @@ def build_streamed(source: Path, out_dir: Path) -> float:
     choice = _choice()
     prepared, segments = _segments(source, choice)
     texts = [s.spoken_text for s in segments]
+    t0 = time.perf_counter()
     if parallel.worth_a_pool(choice.engine, len(segments)):
         speeches = (d.speech for d in parallel.synthesize_ordered(choice.settings, texts))
     else:
@@ -156,6 +163,7 @@ def build_streamed(source: Path, out_dir: Path) -> float:
         out, title="bench", artist="bench", album="bench", date="2026-01-01",
         language="zh-CN", chapters=assembled.chapters,
     )  # fmt: skip
+    STAGES["speak + assemble + tag"] = time.perf_counter() - t0
     return assembled.duration_s
 
 
@@ -235,6 +243,7 @@ def main() -> None:
         for name, source, with_floor in jobs:
             out = work / name.split()[0]
             out.mkdir()
+            STAGES.clear()
             figures = measured(f"{name} (via {args.via})", lambda: build(source, out))  # noqa: B023
             if with_floor:
                 figures.floor_s, figures.floor_parts = floor(source, work)

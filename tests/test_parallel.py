@@ -10,7 +10,7 @@ from audiobook.engines import create
 from audiobook.engines.base import VoiceSettings
 from audiobook.errors import EngineError
 from audiobook.models import Speech
-from audiobook.parallel import synthesize_ordered
+from audiobook.parallel import ItemError, synthesize_ordered
 
 SETTINGS = VoiceSettings("espeak", "cmn")
 TEXTS = [f"第{n}句话。" + "我们今天说到这个问题。" * (n % 4 + 1) for n in range(1, 13)]
@@ -62,5 +62,6 @@ def test_reads_ahead_no_further_than_the_window() -> None:
 
 
 def test_engine_errors_surface_as_engine_errors() -> None:
-    with pytest.raises(EngineError, match="no voice"):
+    with pytest.raises(EngineError, match="no voice") as caught:
         list(synthesize_ordered(VoiceSettings("espeak", "no-such-voice"), TEXTS[:2], workers=2))
+    assert isinstance(caught.value, ItemError) and caught.value.index == 0

@@ -177,3 +177,27 @@ def list_voices(locale: str | None = None) -> list[dict[str, str]]:
         want = locale.lower()
         rows = [r for r in rows if r["locale"].lower().startswith(want.split("-")[0])]
     return rows
+
+
+def phonemes(text: str, voice: str = "cmn") -> str:
+    """espeak-ng's own reading of ``text`` in its phoneme mnemonics (its word-level G2P).
+
+    Used to check polyphones (行长, 重庆, 借调 …) against what a listener expects; see
+    ``bench/g2p.py`` and the engine tests.
+    """
+    with _lock:
+        lib = _library().lib
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int,
+        ]  # fmt: skip
+        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EngineError(f"espeak-ng has no voice {voice!r}")
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        out = []
+        while pointer.value:
+            chunk = lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, 0)
+            if chunk:
+                out.append(chunk.decode("utf-8"))
+        return " ".join(out)
