@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pypinyin import Style, lazy_pinyin  # noqa: E402
+from pypinyin import Style, lazy_pinyin
 
-from audiobook.engines.espeak import phonemes  # noqa: E402
+from audiobook.engines.espeak import phonemes
 
 _TONE = {"55": "1", "35": "2", "214": "3", "51": "4", "11": "5"}
 

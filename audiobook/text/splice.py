@@ -27,6 +27,7 @@ precision and recall on synthetic splices of fiction into the news fixtures.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -163,7 +164,7 @@ class _ArticleLM:
         s = self.sym
         self.bigram: dict[str, int] = {}
         self.context: dict[str, int] = {}
-        for a, b in zip(s, s[1:], strict=False):
+        for a, b in itertools.pairwise(s):
             self.bigram[a + b] = self.bigram.get(a + b, 0) + 1
             self.context[a] = self.context.get(a, 0) + 1
         self.types: dict[str, int] = {}

@@ -10,7 +10,7 @@ from audiobook.engines.espeak import EspeakEngine, list_voices
 from audiobook.errors import EngineError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import g2p  # noqa: E402
+import g2p
 
 
 def test_speaks_mandarin_with_word_timings() -> None:
