@@ -74,7 +74,11 @@ class TreeRss:
 
         while not self._stop.is_set():
             total = 0
-            for proc in [self._me, *self._me.children(recursive=True)]:
+            try:
+                tree = [self._me, *self._me.children(recursive=True)]
+            except psutil.Error:  # a child vanished mid-walk: sample again
+                continue
+            for proc in tree:
                 with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
             self.peak = max(self.peak, total)
@@ -128,7 +132,8 @@ def measured(name: str, run: Callable[[], float]) -> Figures:
         audio_s = run()
     wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
     peak = rss.peak
-    if not peak:  # no psutil: the largest single process we know of
+    if not peak:  # no psutil: the largest single process we know of (understates a tree)
+        print("  (psutil missing: peak RSS is the largest single process, not the tree)")
         peak = 1024 * max(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
