@@ -7,7 +7,7 @@ at the edges (JSON, feeds) but sample counts inside audio code; see :mod:`audiob
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -131,4 +131,3 @@ class Episode:
     cues: tuple[Cue, ...] = ()
     byline: str | None = None
     language: str = "zh-CN"
-    extra: dict[str, object] = field(default_factory=dict, hash=False, compare=False)

@@ -110,9 +110,16 @@ def test_connection_lost_mid_stream_is_a_transient_truncation(
     assert edge_service.stats.completed == 0
 
 
-def test_no_audio_is_transient(edge_service: FakeEdgeService) -> None:
-    edge_service.script("no_audio")
-    with pytest.raises(EdgeServiceError, match="no audio") as err:
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [(("no_audio",), "no audio"), (("403", "403"), "403"), (("500",), "500")],
+)
+def test_service_faults_are_transient_and_say_so(
+    edge_service: FakeEdgeService, script: tuple[str, ...], message: str
+) -> None:
+    """No audio, a 403 that survives edge_tts's own clock fix, and 5xx are all retried."""
+    edge_service.script(*script)
+    with pytest.raises(EdgeServiceError, match=message) as err:
         engine().synthesize(TEXT)
     assert err.value.transient
 
@@ -130,13 +137,6 @@ def test_403_with_date_header_corrects_the_clock_and_succeeds(
     assert DRM.clock_skew_seconds == pytest.approx(3600, abs=5)
 
 
-def test_repeated_403_is_transient_and_says_so(edge_service: FakeEdgeService) -> None:
-    edge_service.script("403", "403")
-    with pytest.raises(EdgeServiceError, match="403") as err:
-        engine().synthesize(TEXT)
-    assert err.value.transient
-
-
 def test_429_is_transient_and_carries_retry_after(make_edge_service: Callable) -> None:
     service = make_edge_service(retry_after_s=2)
     service.script("429")
@@ -144,13 +144,6 @@ def test_429_is_transient_and_carries_retry_after(make_edge_service: Callable) -
         engine().synthesize(TEXT)
     assert err.value.transient
     assert err.value.retry_after_s == 2
-
-
-def test_5xx_is_transient(edge_service: FakeEdgeService) -> None:
-    edge_service.script("500")
-    with pytest.raises(EdgeServiceError, match="500") as err:
-        engine().synthesize(TEXT)
-    assert err.value.transient
 
 
 def test_wrong_endpoint_path_is_not_retried(edge_service: FakeEdgeService) -> None:
