@@ -31,3 +31,28 @@ def test_fileset_follows_daisy_202(tmp_path: Path) -> None:
     # rewriting replaces the fileset whole
     write_daisy(book, mp3, tmp_path / "book.daisy")
     check_fileset(tmp_path / "book.daisy")
+
+
+def test_seed_article_edition(seed_article: Path, tmp_path: Path) -> None:
+    """The issue's bar: the seed's DAISY headings are its sections, every sentence a clip."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from audiobook.cli import app
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["build", str(seed_article), "-o", str(out), "--engine", "espeak", "--daisy", "--json",
+         "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    episode = json.loads(result.stdout)["episode"]
+    mp3 = Path(episode["mp3"])
+    found = check_fileset(mp3.with_name(mp3.stem + ".daisy"))
+    sections = [c["title"] for c in episode["chapters"]]
+    assert len(sections) == 4
+    assert found["headings"] == [episode["title"], *sections]
+    record = json.loads((out / "episodes.json").read_text("utf-8"))["episodes"][0]
+    assert len(found["clips"]) == len(record["cues"]) >= 50
