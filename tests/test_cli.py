@@ -160,3 +160,18 @@ def test_daisy_unknown_episode(tmp_path: Path) -> None:
     result = runner.invoke(app, ["daisy", "nope", "--output", str(tmp_path)])
     assert result.exit_code != 0
     assert "no episode" in result.stderr
+
+
+def test_clean_diff_names_rules_and_keep_turns_one_off(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "标题\n正文第一句，见 https://example.com/x 。\n记者 张三 摄\n第二句话在这里。\n", "utf-8"
+    )
+    diff = runner.invoke(app, ["clean", str(article), "--diff"])
+    assert diff.exit_code == 0, diff.output
+    assert "[url]" in diff.stdout
+    kept = runner.invoke(app, ["clean", str(article), "--keep", "url"])
+    assert kept.exit_code == 0, kept.output
+    assert "https://example.com/x" in kept.stdout
+    bogus = runner.invoke(app, ["clean", str(article), "--keep", "bogus"])
+    assert bogus.exit_code == 2 and "unknown rule 'bogus'" in bogus.stderr
