@@ -364,7 +364,7 @@ def clean_command(
     """
     from audiobook.text.clean import RULES
 
-    unknown = sorted(set(keep or ()) | set(drop or ()) - set(RULES))
+    unknown = sorted((set(keep or ()) | set(drop or ())) - set(RULES))
     if unknown:
         err.print(f"error: unknown rule {unknown[0]!r} (rules: {', '.join(RULES)})", markup=False)
         raise typer.Exit(2)
