@@ -362,12 +362,6 @@ def clean_command(
 
       audiobook clean article.txt --diff --keep spliced-passage
     """
-    from audiobook.text.clean import RULES
-
-    unknown = sorted((set(keep or ()) | set(drop or ())) - set(RULES))
-    if unknown:
-        err.print(f"error: unknown rule {unknown[0]!r} (rules: {', '.join(RULES)})", markup=False)
-        raise typer.Exit(2)
     prepared = pipeline.prepare(article, _clean_options(keep, drop, spam, spam_file, convert))
     removals = prepared.cleaned.removals
     if as_json:

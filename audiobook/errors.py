@@ -19,8 +19,9 @@ class InputError(AudiobookError):
     exit_code = 2
 
 
-class ConfigError(AudiobookError):
-    """A voice profile, lexicon or feed setting is wrong."""
+class ConfigError(AudiobookError, ValueError):
+    """An option, voice profile, lexicon or feed setting is wrong (a ValueError too, so pure
+    library callers can catch it as the usage error it is)."""
 
     exit_code = 2
 

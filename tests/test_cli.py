@@ -174,4 +174,6 @@ def test_clean_diff_names_rules_and_keep_turns_one_off(tmp_path: Path) -> None:
     assert kept.exit_code == 0, kept.output
     assert "https://example.com/x" in kept.stdout
     bogus = runner.invoke(app, ["clean", str(article), "--keep", "bogus"])
-    assert bogus.exit_code == 2 and "unknown rule 'bogus'" in bogus.stderr
+    assert bogus.exit_code == 2 and "unknown cleaning rule(s): bogus" in bogus.stderr
+    build = runner.invoke(app, ["build", str(article), "-o", str(tmp_path), "--keep", "bogus"])
+    assert build.exit_code == 2 and "unknown cleaning rule(s): bogus" in build.stderr

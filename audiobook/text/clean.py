@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from audiobook.errors import ConfigError
 from audiobook.models import Cleaned, Removal
 from audiobook.text import splice
 from audiobook.text.analysis import DocStats, shadow
@@ -299,11 +300,12 @@ def clean(
 ) -> Cleaned:
     """Remove noise from ``text``; ``keep`` switches rules off, ``drop`` switches optional ones on.
 
-    Raises ``ValueError`` only for an unknown rule name (a usage error); any text is accepted.
+    Raises :class:`ConfigError` (a ``ValueError``) only for an unknown rule name, a usage
+    error; any text is accepted.
     """
     unknown = sorted((set(keep) | set(drop)) - set(RULES))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown cleaning rule(s): {', '.join(unknown)}; known: {', '.join(RULES)}"
         )
     active = [r for r in RULES if (r in DEFAULT_RULES or r in drop) and r not in keep]

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import opencc
 
+from audiobook.errors import ConfigError
+
 DEFAULT_PROFILE = "tw2s"
 #: Profiles a user may pick: OpenCC's config names that produce Simplified Chinese.
 PROFILES = ("tw2s", "t2s", "hk2s", "tw2sp", "s2s")
@@ -28,7 +30,8 @@ def _converter(profile: str) -> opencc.OpenCC | None:
 def convert(text: str, profile: str = DEFAULT_PROFILE) -> str:
     """Return ``text`` in Simplified Chinese; ``profile="s2s"`` leaves it as it is."""
     if profile not in PROFILES:
-        raise ValueError(f"unknown OpenCC profile {profile!r}; choose one of {', '.join(PROFILES)}")
+        choices = ", ".join(PROFILES)
+        raise ConfigError(f"unknown OpenCC profile {profile!r}; choose one of {choices}")
     converter = _converter(profile)
     if converter is None or not text:
         return text

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from audiobook.errors import ConfigError
 from audiobook.text.convert import convert
 
 if sys.version_info >= (3, 11):
@@ -77,12 +78,12 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     entries = []
     for word, spec in (data.get("words") or {}).items():
         if not isinstance(spec, dict):
-            raise ValueError(f"{path}: entry {word!r} must be a table with pinyin and/or say")
+            raise ConfigError(f"{path}: entry {word!r} must be a table with pinyin and/or say")
         simplified = convert(word)
         pinyin = spec.get("pinyin")
         say = spec.get("say")
         if pinyin is not None and len(pinyin.split()) != len(simplified):
-            raise ValueError(
+            raise ConfigError(
                 f"{path}: {word!r} has {len(simplified)} characters but pinyin {pinyin!r}"
             )
         entries.append(Entry(simplified, pinyin, convert(say) if say else None))
