@@ -60,7 +60,9 @@ def decode(data: bytes, source: str = "<bytes>", *, max_bytes: int = MAX_BYTES) 
     if _looks_binary(text):
         raise InputError(f"{source}: looks like a binary file, not text")
     if source.lower().endswith((".md", ".markdown")):
-        text = _FRONT_MATTER.sub("", text, count=1)
+        from audiobook.text.markdown import to_text
+
+        text = to_text(_FRONT_MATTER.sub("", text, count=1))
     if not text.strip():
         raise InputError(f"{source}: has no text")
     return Document(text=text, encoding=encoding, source=source)
