@@ -142,6 +142,7 @@ def build(
     report = reporter or Reporter()
     prepared = prepare(source, options.clean)
     title = episode_title(prepared, options.title)
+    _check_output(options.output)
     profile = profiles.with_overrides(
         profiles.load(options.profile),
         engine=options.engine,
@@ -172,6 +173,16 @@ def build(
     if options.daisy:
         report.note(f"daisy: {make_daisy(options.output, result.record.id)}")
     return result
+
+
+def _check_output(folder: Path) -> None:
+    """Refuse an unusable output folder before minutes of synthesis, not after."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise PublishError(f"{folder}: cannot write episodes here ({exc.strerror or exc})") from exc
 
 
 def make_daisy(output: Path, episode: str) -> Path:

@@ -177,3 +177,11 @@ def test_clean_diff_names_rules_and_keep_turns_one_off(tmp_path: Path) -> None:
     assert bogus.exit_code == 2 and "unknown cleaning rule(s): bogus" in bogus.stderr
     build = runner.invoke(app, ["build", str(article), "-o", str(tmp_path), "--keep", "bogus"])
     assert build.exit_code == 2 and "unknown cleaning rule(s): bogus" in build.stderr
+
+
+def test_unusable_output_folder_is_one_line(tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = runner.invoke(app, ["build", str(EXAMPLE), "-o", str(a_file), "--engine", "espeak"])
+    assert result.exit_code == 4
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {a_file}: cannot write")
