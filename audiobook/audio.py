@@ -6,13 +6,15 @@ Why it is shaped this way:
   joined as MP3 frames: frame joins shift each later chapter by up to a frame and click.
   Chapter starts and cues are counted in samples as they are written, so they agree with the
   audio to the sample.
-* **Two passes, bounded memory.** Pass one streams each segment's trimmed PCM (and the pauses)
-  to a temporary file on disk while an ffmpeg ``ebur128`` scanner measures it; only one
-  segment is ever in memory, so a ten-hour book costs what a sentence costs. Pass two encodes
-  that file once with the gain the measurement asks for and a limiter for the peaks, while a
-  second ffmpeg decodes the MP3 *as it is written* and measures what a listener will hear.
-  If that final measurement misses the target (true peak above the ceiling, or loudness off
-  by more than half a LU), the encode is repeated with corrected settings.
+* **Encoded as it is spoken, bounded memory.** Each segment's trimmed PCM (and the pauses)
+  is spooled to a temporary file on disk and, once the first ``_PREFIX_S`` seconds have set
+  the gain (their level, then the same prefix limited and MP3-encoded to see what the
+  limiter and codec take away), streamed straight into the one encode while later segments
+  are still being spoken. Only one segment is ever in memory, so a ten-hour book costs what
+  a sentence costs, and speaking and encoding overlap on two cores. A second ffmpeg decodes
+  the MP3 *as it is written* and measures what a listener will hear; if that misses the
+  target (true peak above the ceiling, or loudness off by more than half a LU), the spooled
+  PCM is encoded again with corrected settings (``Loudness.encodes`` records how often).
 * **Loudness convention (the pan law).** The episode is mono. A podcast app plays a mono
   file on both earbuds/speakers, which a listener hears about 3 dB louder than the BS.1770
   single-channel figure. The target is therefore stated, by default, as *dual-mono*
@@ -55,7 +57,7 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
 
 from audiobook.errors import EngineError, PublishError
-from audiobook.models import Chapter, Cue, Segment, Speech
+from audiobook.models import Chapter, Cue, Loudness, Segment, Speech
 
 #: Spoken word: mono, constant bitrate. 64 kbps keeps a neural voice clean at 24 kHz.
 BITRATE = "64k"
@@ -95,20 +97,6 @@ class LoudnessTarget:
     def mono_lufs(self) -> float:
         """The target as a plain BS.1770 single-channel figure (what ``ebur128`` prints)."""
         return self.integrated_lufs - (DUAL_MONO_OFFSET_DB if self.dual_mono else 0.0)
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """Measured on the finished MP3 (decoded as a player decodes it), for episode metadata."""
-
-    integrated_lufs: float  # in the target's convention (dual-mono by default)
-    mono_lufs: float  # the plain single-channel BS.1770 figure
-    true_peak_dbtp: float
-    range_lu: float
-    target_lufs: float
-    dual_mono: bool
-    gain_db: float  # the gain the encode applied
-    encodes: int  # 1 unless the first encode missed the target
 
 
 @dataclass(frozen=True)
@@ -231,34 +219,35 @@ def assemble(
     pauses: Pauses = Pauses(),
     bitrate: str = BITRATE,
     loudness: LoudnessTarget | None = LoudnessTarget(),
+    section_levels: Sequence[int] | None = None,
 ) -> Assembled:
     """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
 
+    ``section_levels`` (heading depth per section, default all 1) become the chapters' levels.
+
     ``speeches`` may be a lazy iterator in segment order (it is consumed once, one segment
-    at a time). ``loudness=None`` skips normalisation (the PCM is encoded as spoken).
+    at a time, while the encoder runs). ``loudness=None`` skips normalisation (the PCM is
+    encoded as spoken).
     """
     work = out.with_name(out.name + ".pcm")
     try:
         with work.open("wb") as sink:
-            joined = _join(speeches, segments, sink, pauses, loudness, bitrate)
-        if joined.samples_spoken == 0:
-            raise EngineError("nothing to speak: the article has no speakable sentences")
+            joined = _join(speeches, segments, sink, pauses, loudness, bitrate, out)
         rate = joined.rate
-        measured = joined.loudness
-        result, frames = _encode_to_target(work, out, rate, bitrate, loudness, measured)
+        result, frames = _encode_to_target(work, out, rate, bitrate, loudness, joined)
     finally:
         work.unlink(missing_ok=True)
     gapless = _gapless(frames, joined.samples)
     _write_gapless_tag(out, gapless)
     total = joined.samples / rate
-    chapters = _chapters(joined.starts, section_titles, total)
+    chapters = _chapters(joined.starts, section_titles, total, section_levels)
     return Assembled(
         total, joined.samples, rate, chapters, tuple(joined.cues), result, gapless,
         dict(joined.starts),
     )  # fmt: skip
 
 
-# --- pass one: trim, pause, write to disk, measure -------------------------------------
+# --- one pass: trim, pause, spool to disk, and encode as the speech arrives -------------
 
 
 @dataclass
@@ -268,7 +257,10 @@ class _Joined:
     samples_spoken: int = 0
     starts: dict[int, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
-    loudness: _Measure | None = None
+    #: The streamed encode: what it measured, its frames and the (gain, ceiling) it used.
+    measured: _Measure | None = None
+    frames: FrameCounter | None = None
+    level: tuple[float, float] | None = None
 
 
 def _join(
@@ -278,15 +270,16 @@ def _join(
     pauses: Pauses,
     target: LoudnessTarget | None,
     bitrate: str,
+    out: Path,
 ) -> _Joined:
     joined = _Joined()
-    meter: _Meter | None = None
+    stream: _Stream | None = None
     previous: Segment | None = None
 
     def write(pcm: bytes) -> None:
         sink.write(pcm)
-        if meter is not None:
-            meter.write(pcm)
+        if stream is not None:
+            stream.write(pcm)
         joined.samples += len(pcm) // 2
 
     def silence(seconds: float) -> None:
@@ -297,7 +290,7 @@ def _join(
         for seg, speech in _checked(pairs):
             if joined.rate == 0:
                 joined.rate = speech.sample_rate
-                meter = _Meter(joined.rate, target, bitrate) if target is not None else None
+                stream = _Stream(joined.rate, target, bitrate, out)
                 silence(_LEAD_SILENCE_S)
             elif speech.sample_rate != joined.rate:
                 rates = f"{joined.rate} and {speech.sample_rate} Hz"
@@ -315,14 +308,16 @@ def _join(
                 Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
             )
             previous = seg
-        if joined.rate:
-            silence(_TAIL_SILENCE_S)
-        if meter is not None:
-            joined.loudness = meter.finish()
-            meter = None
+        if joined.samples_spoken == 0:
+            raise EngineError("nothing to speak: the article has no speakable sentences")
+        silence(_TAIL_SILENCE_S)
+        assert stream is not None
+        joined.measured, joined.frames = stream.finish()
+        joined.level = stream.level
+        stream = None
     finally:
-        if meter is not None:
-            meter.kill()
+        if stream is not None:
+            stream.kill()
     return joined
 
 
@@ -341,9 +336,6 @@ class _Measure:
     integrated: float  # mono LUFS
     range_lu: float
     true_peak: float | None  # dBTP, when measured
-    #: Pass one only: the gain tried on the limited branch and what that branch measured.
-    trial_gain: float | None = None
-    trial_integrated: float | None = None
 
 
 _SUMMARY = {
@@ -432,7 +424,10 @@ class _Scanner:
 
 
 #: Audio buffered before pass one's meter starts: enough to estimate the engine's level.
-_PREFIX_S = 20.0
+
+
+#: Audio buffered before the encoder starts: enough to estimate the engine's level.
+_PREFIX_S = 30.0
 
 
 def _limiter(gain: float, ceiling_db: float) -> str:
@@ -443,89 +438,81 @@ def _limiter(gain: float, ceiling_db: float) -> str:
     )
 
 
-class _Meter:
-    """Pass one's loudness meter: the plain level, and the level after a *trial* gain and
-    the limiter the encode will use.
+class _Stream:
+    """The encode, started as soon as the first ``_PREFIX_S`` seconds of speech are in.
 
-    A limiter shaves loudness off a peaky voice (espeak: about half a LU at −16), so a gain
-    from the plain level alone misses the target. The trial gain comes from the first
-    ``_PREFIX_S`` seconds (held in memory: under a megabyte); the encode's gain is the
-    trial gain corrected by how far the limited branch landed from the target, which is
-    near-exact because the limiter's loss changes slowly with gain.
+    The gain comes from that prefix (held in memory: about a megabyte): its plain level gives
+    a trial gain, and the prefix limited and encoded at that gain says what the limiter and
+    the MP3 encoder take away (a peaky voice loses about half a LU to the limiter, a bright
+    one some HF energy to the codec), so the gain is corrected before a single frame of the
+    episode is encoded. Then the rest of the speech streams through the encoder as it is
+    spoken, and the MP3 is decoded and measured as it is written. Speaking and encoding thus
+    overlap on two cores; if the whole episode's measurement misses the target after all,
+    :func:`_encode_to_target` encodes the spooled PCM again with corrected settings.
     """
 
-    def __init__(self, rate: int, target: LoudnessTarget, bitrate: str) -> None:
+    def __init__(self, rate: int, target: LoudnessTarget | None, bitrate: str, out: Path) -> None:
         self.rate = rate
         self.target = target
         self.bitrate = bitrate
+        self.out = out
         self.prefix: list[bytes] = []
         self.buffered = 0
-        self.scanner: _Scanner | None = None
-        self.trial_gain = 0.0
-        self.codec_loss = 0.0
+        self.encoder: _Encoder | None = None
+        self.level: tuple[float, float] | None = None
 
     def write(self, pcm: bytes) -> None:
-        if self.scanner is not None:
-            self.scanner.write(pcm)
+        if self.encoder is not None:
+            self.encoder.write(pcm)
             return
         self.prefix.append(pcm)
         self.buffered += len(pcm)
         if self.buffered >= _PREFIX_S * self.rate * 2:
             self._start()
 
-    def _level(self, args: list[str], data: bytes, *, raw: bool = True) -> tuple[float, bytes]:
-        """Run ffmpeg on a small in-memory clip; its ebur128 level and its stdout."""
+    def _probe(self, args: list[str], data: bytes, *, raw: bool = True) -> tuple[float, bytes]:
+        """Run ffmpeg on a small in-memory clip; its ebur128 level (if it measures) and its
+        stdout."""
         source = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1"] if raw else ["-f", "mp3"]
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0", *args]
         proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
         log = proc.stderr.decode(errors="replace")
         if proc.returncode != 0:
             raise PublishError(f"loudness probe failed: {log[-200:]}")
-        return _parse_summary(log).integrated, proc.stdout
+        level = _parse_summary(log).integrated if "ebur128" in " ".join(args) else math.nan
+        return level, proc.stdout
+
+    def _gain(self, head: bytes, target: LoudnessTarget, ceiling: float) -> float:
+        measure = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
+        level, _ = self._probe(measure, head)
+        gain = _gain_for(target.mono_lufs, level)
+        if not gain:
+            return 0.0
+        encode = ["-af", _limiter(gain, ceiling), "-c:a", "libmp3lame", "-b:a", self.bitrate]
+        _, mp3 = self._probe([*encode, "-f", "mp3", "pipe:1"], head)
+        heard, _ = self._probe(measure, mp3, raw=False)
+        return gain + (_gain_for(target.mono_lufs, heard) if math.isfinite(heard) else 0.0)
 
     def _start(self) -> None:
         head = b"".join(self.prefix)
         self.prefix = []
-        measure = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
-        level, _ = self._level(measure, head)
-        self.trial_gain = _gain_for(self.target.mono_lufs, level)
-        ceiling = self.target.true_peak_dbtp - self.target.limiter_margin_db
-        chain = _limiter(self.trial_gain, ceiling)
-        if self.trial_gain:
-            # What the MP3 encode itself takes away (a bright voice loses HF energy that
-            # K-weighting counts): the limited prefix before and after a real encode.
-            graph = f"[0]{chain},asplit[x][y];[x]ebur128=framelog=quiet,anullsink;[y]anull[o]"
-            encode = ["-c:a", "libmp3lame", "-b:a", self.bitrate, "-f", "mp3", "pipe:1"]
-            before, mp3 = self._level(["-filter_complex", graph, "-map", "[o]", *encode], head)
-            after, _ = self._level(measure, mp3, raw=False)
-            if math.isfinite(before) and math.isfinite(after):
-                self.codec_loss = before - after
-        graph = (
-            "asplit[a][b];[a]ebur128@plain=framelog=quiet,anullsink;"
-            f"[b]{chain},ebur128@limited=framelog=quiet[o]"
-        )
-        self.scanner = _Scanner(self.rate, graph=["-filter_complex", graph, "-map", "[o]"])
-        self.scanner.write(head)
+        if self.target is not None:
+            ceiling = self.target.true_peak_dbtp - self.target.limiter_margin_db
+            self.level = (self._gain(head, self.target, ceiling), ceiling)
+        measure = self.target is not None
+        self.encoder = _Encoder(self.out, self.rate, self.bitrate, self.level, measure=measure)
+        self.encoder.write(head)
 
-    def finish(self) -> _Measure:
-        if self.scanner is None:
+    def finish(self) -> tuple[_Measure | None, FrameCounter]:
+        if self.encoder is None:
             self._start()
-        assert self.scanner is not None
-        log = self.scanner.finish_log()
-        self.scanner = None
-        plain = _parse_summary(log, "ebur128@plain")
-        limited = _parse_summary(log, "ebur128@limited")
-        return _Measure(
-            plain.integrated,
-            plain.range_lu,
-            None,
-            self.trial_gain,
-            limited.integrated - self.codec_loss,
-        )
+        assert self.encoder is not None
+        encoder, self.encoder = self.encoder, None
+        return encoder.finish()
 
     def kill(self) -> None:
-        if self.scanner is not None:
-            self.scanner.kill()
+        if self.encoder is not None:
+            self.encoder.kill()
 
 
 def _gain_for(target_lufs: float, level: float) -> float:
@@ -543,16 +530,22 @@ def _gap(previous: Segment, seg: Segment, pauses: Pauses) -> float:
     return pauses.sentence
 
 
-def _chapters(starts: dict[int, float], titles: Sequence[str], total: float) -> tuple[Chapter, ...]:
+def _chapters(
+    starts: dict[int, float],
+    titles: Sequence[str],
+    total: float,
+    levels: Sequence[int] | None = None,
+) -> tuple[Chapter, ...]:
     order = sorted(starts.items())
     out = []
     for i, (section, start) in enumerate(order):
         end = order[i + 1][1] if i + 1 < len(order) else total
-        out.append(Chapter(titles[section], round(start, 3), round(end, 3)))
+        level = levels[section] if levels is not None else 1
+        out.append(Chapter(titles[section], round(start, 3), round(end, 3), level))
     return tuple(out)
 
 
-# --- pass two: one encode, measured as it is written -------------------------------------
+# --- a second encode, only when the streamed one missed -----------------------------------
 
 
 def _encode_to_target(
@@ -561,31 +554,33 @@ def _encode_to_target(
     rate: int,
     bitrate: str,
     target: LoudnessTarget | None,
-    measured: _Measure | None,
+    joined: _Joined,
 ) -> tuple[Loudness | None, FrameCounter]:
-    if target is None or measured is None:
-        return None, _encode(work, out, rate, bitrate, None, measure=False)[1]
-    silent = _gain_for(target.mono_lufs, measured.integrated) == 0.0
-    gain = 0.0
-    if not silent and measured.trial_gain is not None and measured.trial_integrated is not None:
-        gain = measured.trial_gain + _gain_for(target.mono_lufs, measured.trial_integrated)
-    ceiling = target.true_peak_dbtp - target.limiter_margin_db
-    final: _Measure | None = None
-    for attempt in range(1, 4):
-        final, frames = _encode(work, out, rate, bitrate, (gain, ceiling), measure=True)
-        assert final is not None
+    """Check the streamed encode against the target; encode the spooled PCM again (up to
+    twice) with corrected gain and ceiling if the finished MP3 missed it."""
+    assert joined.frames is not None
+    frames = joined.frames
+    if target is None or joined.measured is None or joined.level is None:
+        return None, frames
+    final = joined.measured
+    gain, ceiling = joined.level
+    attempt = 1
+    while True:
+        silent = _gain_for(target.mono_lufs, final.integrated) == 0.0 and gain == 0.0
         peak = final.true_peak if final.true_peak is not None else -math.inf
         miss_i = 0.0 if silent else target.mono_lufs - final.integrated
         over = peak - target.true_peak_dbtp
-        if over <= 0 and abs(miss_i) <= target.tolerance_lu:
-            break
-        if attempt == 3:
+        if (over <= 0 and abs(miss_i) <= target.tolerance_lu) or attempt == 3:
             break
         # Correct both knobs from what the listener would actually get.
         if over > 0:
             ceiling -= over + 0.2
         gain += miss_i
-    assert final is not None
+        attempt += 1
+        encoder = _Encoder(out, rate, bitrate, (gain, ceiling), measure=True, source=work)
+        measured, frames = encoder.finish()
+        assert measured is not None
+        final = measured
     offset = DUAL_MONO_OFFSET_DB if target.dual_mono else 0.0
     return Loudness(
         integrated_lufs=round(final.integrated + offset, 2),
@@ -599,70 +594,117 @@ def _encode_to_target(
     ), frames
 
 
-def _encode(
-    work: Path,
-    out: Path,
-    rate: int,
-    bitrate: str,
-    level: tuple[float, float] | None,
-    *,
-    measure: bool,
-) -> tuple[_Measure | None, FrameCounter]:
-    """Encode ``work`` once to ``out``; with ``measure``, decode the MP3 as it streams out
-    and return its loudness (so verifying costs a second core, not a second pass)."""
-    chain = ["-af", _limiter(*level)] if level is not None else []
-    cmd = [
-        ffmpeg_exe(), "-v", "error", "-y",
-        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(work), *chain,
-        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
-        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
-    ]  # fmt: skip
-    enc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    # True peak as BS.1770 defines it (4x oversampled sample peak), at 4x our rate rather
-    # than ebur128's fixed 192 kHz: the same figure at two thirds of the cost.
-    graph = (
-        "asplit[a][b];[a]ebur128=framelog=quiet,anullsink;"
-        f"[b]aresample={4 * rate},astats=measure_perchannel=none:measure_overall=Peak_level[o]"
-    )
-    verify = ["-filter_complex", graph, "-map", "[o]"]
-    scanner = _Scanner(rate, fmt=["-f", "mp3"], graph=verify) if measure else None
-    frames = FrameCounter()
-    errors: list[bytes] = []
-    err_reader = threading.Thread(
-        target=lambda: errors.append(enc.stderr.read() if enc.stderr else b""), daemon=True
-    )
-    err_reader.start()
-    try:
-        assert enc.stdout is not None
-        with out.open("wb") as f:
-            while chunk := enc.stdout.read(_CHUNK):
-                f.write(chunk)
-                frames.feed(chunk)
-                if scanner is not None:
-                    scanner.write(chunk)
-        code = enc.wait()
-        err_reader.join()
-        if code != 0:
-            raise PublishError(
-                f"ffmpeg failed to encode: {b''.join(errors).decode(errors='replace')[-200:]}"
-            )
-        result = None
-        if scanner is not None:
-            log = scanner.finish_log()
-            peak = re.findall(r"Peak level dB: (-?[\d.]+|-inf)", log)
-            level = _parse_summary(log)
-            true_peak = float(peak[-1]) if peak and peak[-1] != "-inf" else -math.inf
-            result = _Measure(level.integrated, level.range_lu, true_peak)
-        scanner = None
-        return result, frames
-    finally:
-        if enc.poll() is None:
-            enc.kill()
-            enc.wait()
-        if scanner is not None:
-            scanner.kill()
+class _Encoder:
+    """One ffmpeg encode to ``out``, from ``source`` (a PCM file) or from PCM we write.
+
+    With ``measure``, a second ffmpeg decodes the MP3 as it streams out and measures it (so
+    verifying costs a second core, not a second pass). A thread copies the encoder's output
+    to the file, the frame counter and the verifier, so writing never deadlocks.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        rate: int,
+        bitrate: str,
+        level: tuple[float, float] | None,
+        *,
+        measure: bool,
+        source: Path | None = None,
+    ) -> None:
+        chain = ["-af", _limiter(*level)] if level is not None else []
+        cmd = [
+            ffmpeg_exe(), "-v", "error", "-y",
+            "-f", "s16le", "-ar", str(rate), "-ac", "1",
+            "-i", str(source) if source is not None else "pipe:0", *chain,
+            "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
+            "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+        ]  # fmt: skip
+        stdin = subprocess.PIPE if source is None else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        # True peak as BS.1770 defines it (4x oversampled sample peak), at 4x our rate rather
+        # than ebur128's fixed 192 kHz: the same figure at two thirds of the cost.
+        graph = (
+            "asplit[a][b];[a]ebur128=framelog=quiet,anullsink;"
+            f"[b]aresample={4 * rate},astats=measure_perchannel=none:measure_overall=Peak_level[o]"
+        )
+        verify = ["-filter_complex", graph, "-map", "[o]"]
+        self.scanner = _Scanner(rate, fmt=["-f", "mp3"], graph=verify) if measure else None
+        self.out = out
+        self.frames = FrameCounter()
+        self.errors: list[bytes] = []
+        self.failure: BaseException | None = None
+        self._err = threading.Thread(target=self._read_errors, daemon=True)
+        self._copier = threading.Thread(target=self._copy, daemon=True)
+        self._err.start()
+        self._copier.start()
+
+    def _read_errors(self) -> None:
+        if self.proc.stderr is not None:
+            self.errors.append(self.proc.stderr.read())
+
+    def _copy(self) -> None:
+        assert self.proc.stdout is not None
+        try:
+            _reserve_tag(self.out)
+            with self.out.open("ab") as f:
+                while chunk := self.proc.stdout.read(_CHUNK):
+                    f.write(chunk)
+                    self.frames.feed(chunk)
+                    if self.scanner is not None:
+                        self.scanner.write(chunk)
+        except BaseException as exc:  # reported by finish(); stop the encoder meanwhile
+            self.failure = exc
+            self.proc.kill()
+
+    def _log(self) -> str:
+        return b"".join(self.errors).decode(errors="replace")[-200:]
+
+    def write(self, pcm: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(pcm)
+        except BrokenPipeError as exc:
+            self._copier.join()
+            if self.failure is not None:
+                raise self.failure from exc
+            self.proc.wait()
+            self._err.join()
+            raise PublishError(f"ffmpeg stopped while encoding: {self._log()}") from exc
+
+    def finish(self) -> tuple[_Measure | None, FrameCounter]:
+        try:
+            if self.proc.stdin is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    self.proc.stdin.close()
+            code = self.proc.wait()
+            self._copier.join()
+            self._err.join()
+            if self.failure is not None:
+                raise self.failure
+            if code != 0:
+                raise PublishError(f"ffmpeg failed to encode: {self._log()}")
+            result = None
+            if self.scanner is not None:
+                scanner, self.scanner = self.scanner, None
+                log = scanner.finish_log()
+                peak = re.findall(r"Peak level dB: (-?[\d.]+|-inf)", log)
+                level = _parse_summary(log)
+                true_peak = float(peak[-1]) if peak and peak[-1] != "-inf" else -math.inf
+                result = _Measure(level.integrated, level.range_lu, true_peak)
+            return result, self.frames
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.scanner is not None:
+            self.scanner.kill()
+            self.scanner = None
 
 
 # --- gapless record -------------------------------------------------------------------------
@@ -723,6 +765,20 @@ class FrameCounter:
 def _gapless(frames: FrameCounter, samples: int) -> Gapless:
     total = frames.frames * frames.samples_per_frame
     return Gapless(LAME_DELAY, total - LAME_DELAY - samples, samples)
+
+
+#: Room left for the ID3 tag in front of the audio (chapters of a long book included), so
+#: tagging rewrites the tag in place instead of moving hours of audio (which mutagen does
+#: through a memory map: a ten-hour episode would briefly count 300 MB more resident).
+TAG_RESERVE = 256 * 1024
+
+
+def _reserve_tag(out: Path) -> None:
+    """Start ``out`` with an empty ID3v2.4 tag padded to :data:`TAG_RESERVE` bytes."""
+    from mutagen.id3 import ID3
+
+    out.write_bytes(b"")
+    ID3().save(out, v2_version=4, padding=lambda _info: TAG_RESERVE)
 
 
 def _write_gapless_tag(out: Path, gapless: Gapless) -> None:

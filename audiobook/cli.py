@@ -239,6 +239,14 @@ def build(
     daisy: Annotated[
         bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
     ] = False,
+    cover: Annotated[
+        Path | None,
+        typer.Option(
+            "--cover",
+            help="Show artwork for the feed: square RGB JPEG/PNG, 1400–3000 px (default: the "
+            "feed's cover, else one generated from the show title).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode as one JSON object on stdout.")
     ] = False,
@@ -253,7 +261,13 @@ def build(
       audiobook build article.txt --engine espeak --output site --base-url https://example.org/pod
 
       audiobook build - --title "今日要闻" --json < article.txt
+
+      audiobook build article.txt --cover artwork.jpg
     """
+    if cover is not None:
+        from audiobook.publish.cover import check_cover
+
+        check_cover(cover)  # before any speech: a wrong image is refused at once
     options = pipeline.BuildOptions(
         output=output,
         profile=profile,
@@ -267,6 +281,7 @@ def build(
         title=title,
         lexicon=lexicon,
         daisy=daisy,
+        cover=cover,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
     )
@@ -285,6 +300,7 @@ def build(
                 "engine": episode.engine,
                 "voice": episode.voice,
                 "chapters": [asdict(c) for c in episode.chapters],
+                "loudness": asdict(episode.loudness) if episode.loudness else None,
             },
             "feed": str(result.feed),
         }

@@ -43,10 +43,15 @@ class Cleaned:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the article a listener can jump to: the lead, or a sub-headed part."""
+    """A part of the article a listener can jump to: the lead, or a sub-headed part.
+
+    ``level`` is the heading's depth (1 = top: a book's chapter or an article's sub-heading;
+    2 = a section inside it, ...), normalised so the shallowest heading used is 1.
+    """
 
     title: str
     paragraphs: tuple[str, ...]
+    level: int = 1
 
     @property
     def text(self) -> str:
@@ -103,9 +108,12 @@ class Speech:
 
 @dataclass(frozen=True)
 class Chapter:
+    """A chapter marker; ``level`` mirrors its section's heading depth (1 = top)."""
+
     title: str
     start_s: float
     end_s: float
+    level: int = 1
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,21 @@ class Cue:
     start_s: float
     end_s: float
     section: int
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """An episode's loudness, measured on the finished MP3 as a player decodes it
+    (see :mod:`audiobook.audio` for the dual-mono convention)."""
+
+    integrated_lufs: float  # in the target's convention (dual-mono by default)
+    mono_lufs: float  # the plain single-channel BS.1770 figure
+    true_peak_dbtp: float
+    range_lu: float
+    target_lufs: float
+    dual_mono: bool
+    gain_db: float  # the gain the encode applied
+    encodes: int  # 1 unless the first encode missed the target
 
 
 @dataclass(frozen=True)
@@ -131,3 +154,4 @@ class Episode:
     cues: tuple[Cue, ...] = ()
     byline: str | None = None
     language: str = "zh-CN"
+    loudness: Loudness | None = None

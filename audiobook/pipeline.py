@@ -7,6 +7,7 @@ renders progress and errors; scripts can call them directly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,9 +25,10 @@ from audiobook.errors import PublishError
 from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
+from audiobook.publish.cover import stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import EpisodeRecord, Store
-from audiobook.synth import SegmentCache, synthesize_all
+from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.clean import clean
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
 from audiobook.text.convert import convert
@@ -77,6 +79,9 @@ class BuildOptions:
     lexicon: Path | None = None
     #: Also write a DAISY 2.02 talking book (and its zip) beside the episode.
     daisy: bool = False
+    #: Show artwork to publish with this build (square RGB JPEG/PNG, 1400–3000 px); it
+    #: becomes the feed's cover setting, as ``audiobook feed set cover`` would make it.
+    cover: Path | None = None
     #: Reuse segment audio from earlier builds (content-addressed by engine, voice and text).
     cache: bool = True
     cache_dir: Path | None = None
@@ -117,6 +122,35 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
     return Prepared(document, cleaned, article)
 
 
+#: Inputs at least this large (a book, not an article) are prepared in a child process.
+ISOLATE_BYTES = 256 * 1024
+
+
+def _prepare_for_build(source: str | Path, options: CleanOptions) -> Prepared:
+    """:func:`prepare`, in a short-lived child process for a book-sized file.
+
+    Cleaning loads jieba's dictionary and a bigram model built from it (about 150 MB that
+    Python never hands back to the OS). For an article that is a second's work and the
+    memory is gone with the process; for a book it would sit beside hours of synthesis and
+    encoding, so a ``spawn`` child does the work and returns only the (small) result.
+    """
+    path = Path(source)
+    try:
+        big = str(source) != "-" and path.is_file() and path.stat().st_size >= ISOLATE_BYTES
+    except OSError:
+        big = False
+    if not big:
+        return prepare(source, options)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from audiobook.parallel import _bare_main
+
+    spawn = multiprocessing.get_context("spawn")
+    with _bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        return pool.submit(prepare, source, options).result()
+
+
 def episode_title(prepared: Prepared, override: str | None = None) -> str:
     """The title a listener sees: given, the article's own, or the lead's first sentence."""
     if override and override.strip():
@@ -140,7 +174,7 @@ def build(
 ) -> BuildResult:
     """Article in, episode and updated feed out; on any failure nothing published changes."""
     report = reporter or Reporter()
-    prepared = prepare(source, options.clean)
+    prepared = _prepare_for_build(source, options.clean)
     title = episode_title(prepared, options.title)
     _check_output(options.output)
     profile = profiles.with_overrides(
@@ -156,17 +190,21 @@ def build(
     segments = _segments(prepared.article, choice.engine, options.lexicon)
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
-    report.start_speaking(segments)
-    speeches = synthesize_all(
-        choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke
-    )
     store = Store(options.output)
     options.output.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
     try:
         staged_mp3 = staging / "episode.mp3"
         titles = [s.title for s in prepared.article.sections]
-        assembled = assemble(speeches, segments, titles, staged_mp3)
+        report.start_speaking(segments)
+        # Streamed: each segment's speech goes to the assembler as it is ready, so a book
+        # never sits in memory, and a failure part-way still publishes nothing.
+        speeches = synthesize_iter(
+            choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke
+        )
+        with contextlib.closing(speeches):
+            levels = [s.level for s in prepared.article.sections]
+            assembled = assemble(speeches, segments, titles, staged_mp3, section_levels=levels)
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -190,17 +228,19 @@ def make_daisy(output: Path, episode: str) -> Path:
     from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
 
     store = Store(output)
-    records = store.episodes()
     wanted = Path(episode).name.removesuffix(".mp3")
-    record = next((r for r in records if r.id == wanted), None)
-    if record is None:
-        known = ", ".join(r.id for r in records) or "none"
-        raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
-    settings = store.settings()
-    book = book_from_record(record, publisher=settings.author)
-    folder, _zip = daisy_paths(record.mp3)
     with store.locked():
-        return write_daisy(book, output / record.mp3, output / folder)
+        records = store.episodes()
+        record = next((r for r in records if r.id == wanted), None)
+        if record is None:
+            known = ", ".join(r.id for r in records) or "none"
+            raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
+        book = book_from_record(record, publisher=store.settings().author)
+        folder, archive = daisy_paths(record.mp3)
+        zipped = write_daisy(book, output / record.mp3, store.inside(folder))
+        # Recorded in the episode (so feed remove deletes it) and offered on the web page.
+        site.attach_files(store, record.id, {"daisy": folder, "daisy_zip": archive})
+        return zipped
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
@@ -241,15 +281,20 @@ def _publish(
         "settings": asdict(choice.settings),
         "removals": [asdict(r) for r in prepared.cleaned.removals],
         "sections": [s.title for s in prepared.article.sections],
+        # Measured on the finished MP3 (see audiobook.audio): what a listener will hear.
+        "loudness": asdict(assembled.loudness) if assembled.loudness else None,
     }
     (staging / "build.json").write_text(
         json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
+    staged_cover = stage_cover(options.cover, staging) if options.cover is not None else None
     byline = prepared.article.byline
     with store.locked():
         settings = store.settings()
         if options.base_url is not None:
             settings.base_url = options.base_url
+        if staged_cover is not None:
+            settings.cover = staged_cover.name
         records = store.episodes()
         episode_id = site.episode_id(title, Path(prepared.document.source).stem, records)
         previous = next((r for r in records if r.id == episode_id), None)
@@ -288,12 +333,14 @@ def _publish(
         )
         records = [r for r in records if r.id != episode_id] + [record]
         site.commit(
-            store, settings, records, staged=staged, save_settings=options.base_url is not None
-        )
-        # A rebuild without transcripts must not leave the old ones linked from nowhere.
-        for key in ("vtt", "srt"):
+            store, settings, records, staged=staged, cover=staged_cover,
+            save_settings=options.base_url is not None or staged_cover is not None,
+        )  # fmt: skip
+        # A rebuild without transcripts must not leave the old ones linked from nowhere, nor
+        # an old DAISY edition of the previous audio (``--daisy`` writes a new one next).
+        for key in ("vtt", "srt", *site.DAISY_KEYS):
             if previous and key in previous.files and key not in files:
-                store.inside(previous.files[key]).unlink(missing_ok=True)
+                site.delete_files([store.inside(previous.files[key])])
     report.note(f"episode: {options.output / names['mp3']}")
     episode = Episode(
         mp3=str(options.output / names["mp3"]),
@@ -304,6 +351,7 @@ def _publish(
         chapters=tuple(Chapter(**c) for c in chapters),  # type: ignore[arg-type]
         cues=assembled.cues,
         byline=byline,
+        loudness=assembled.loudness,
     )
     return BuildResult(episode, store.feed_path, record)
 

@@ -33,6 +33,8 @@ MIME_TYPES = (
     (".html", "text/html; charset=utf-8"),
     (".jpg", "image/jpeg"),
     (".png", "image/png"),
+    (".zip", "application/zip"),
+    (".smil", "application/smil"),
 )
 #: The store's own files: not for listeners (local paths, settings, build records).
 PRIVATE = ("episodes.json", "feed.json", ".build.json")

@@ -3,9 +3,12 @@
 * **Cache first.** Segments are content-addressed by everything that changes their audio
   (engine, voice, rate, pitch, volume, text), so an interrupted or repeated build only
   speaks what changed, and a sentence repeated in an article is spoken once.
+* **Streaming, in order.** Speech is yielded in segment order as it is ready, with a bounded
+  number of segments in flight, so the assembler holds one sentence at a time, not a book.
 * **Bounded concurrency.** A cloud engine spends most of its time waiting on the network, so
   up to ``engine.concurrency`` requests run at once on worker threads; engines with global
-  state say ``concurrency = 1`` and run on the calling thread, one at a time.
+  state say ``concurrency = 1`` and run on the calling thread, one at a time, or, for a long
+  text on a multi-core machine, on a process pool (:mod:`audiobook.parallel`).
 * **Retries.** An engine error whose ``transient`` attribute is true (dropped or refused
   connections, timeouts, no audio, truncated audio, 403/429/5xx) is retried with exponential
   backoff and jitter, so a fleet of clients does not hammer a struggling service in step.
@@ -21,11 +24,14 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from audiobook import parallel
 from audiobook.engines.base import Engine, VoiceSettings
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Segment, Speech
@@ -158,6 +164,17 @@ def synthesize_all(
     engine: Engine,
     settings: VoiceSettings,
     segments: Sequence[Segment],
+    **options: Any,
+) -> list[Speech]:
+    """Speech for every segment, in segment order, as a list (see :func:`synthesize_iter`;
+    a build streams instead, so a book never holds its audio in memory)."""
+    return list(synthesize_iter(engine, settings, segments, **options))
+
+
+def synthesize_iter(
+    engine: Engine,
+    settings: VoiceSettings,
+    segments: Sequence[Segment],
     *,
     cache: SegmentCache | None = None,
     on_done: Callable[[Segment], None] | None = None,
@@ -166,64 +183,128 @@ def synthesize_all(
     refresh: bool = False,
     rng: random.Random | None = None,
     sleep: Callable[[float], object] | None = None,
-) -> list[Speech]:
-    """Speech for every segment, in segment order.
+    window: int | None = None,
+) -> Iterator[Speech]:
+    """Speech for every segment, yielded in segment order as it becomes available.
 
-    ``cache=None`` bypasses the cache (``--no-cache``); ``refresh`` speaks everything again
-    but still stores the results. ``concurrency`` can only lower the engine's own limit.
-    ``on_done`` is called on the calling thread, once per segment, in completion order
-    (progress bars need not be thread-safe). ``sleep`` replaces the backoff wait (tests).
+    At most ``window`` segments (default: four per concurrent request) are in flight or
+    finished-but-waiting, so memory stays bounded however long the book. ``cache=None``
+    bypasses the cache (``--no-cache``); ``refresh`` speaks everything again but still stores
+    the results. ``concurrency`` can only lower the engine's own limit. ``on_done`` is called
+    on the calling thread, once per segment, in completion order (progress bars need not be
+    thread-safe), which may run ahead of what has been yielded. ``sleep`` replaces the backoff
+    wait (tests). Repeats of a sentence are spoken once while the first is in flight, and
+    served by the cache after that.
+
+    A single-threaded engine (``concurrency == 1``, e.g. espeak-ng) on a multi-core machine
+    speaks a long text on a process pool (:mod:`audiobook.parallel`); otherwise requests run
+    on worker threads (network engines) or on the calling thread.
     """
     policy = retry or RetryPolicy()
     rng = rng or random.Random()
-    results: list[Speech | None] = [None] * len(segments)
+    keys = [cache_key(settings, seg.spoken_text, engine=engine) for seg in segments]
+    spoken_now: set[str] = set()  # spoken (and cached) during this build, even with refresh
 
-    # Group by content address: cache hits are done at once; repeats are spoken once.
-    todo: dict[str, list[int]] = {}
-    for i, seg in enumerate(segments):
-        key = cache_key(settings, seg.spoken_text, engine=engine)
-        speech = cache.get(key) if cache is not None and not refresh else None
-        if speech is not None:
-            results[i] = speech
-            if on_done:
-                on_done(seg)
-        else:
-            todo.setdefault(key, []).append(i)
+    def lookup(i: int) -> Speech | None:
+        if cache is None or (refresh and keys[i] not in spoken_now):
+            return None
+        return cache.get(keys[i])
+
+    def store(i: int, speech: Speech) -> None:
+        if cache is not None:
+            cache.put(keys[i], speech)
+            spoken_now.add(keys[i])
+
+    limit = max(1, min(engine.concurrency, concurrency or engine.concurrency))
+    if limit == 1 and parallel.worth_a_pool(engine, len(segments)):
+        yield from _pooled(settings, segments, lookup, store, on_done)
+        return
 
     stop = threading.Event()
 
-    def work(key: str, first: int) -> Speech:
-        speech = _speak_with_retries(engine, segments[first], policy, stop, rng, sleep)
-        if cache is not None:
-            cache.put(key, speech)
+    def work(i: int) -> Speech:
+        speech = _speak_with_retries(engine, segments[i], policy, stop, rng, sleep)
+        store(i, speech)
         return speech
 
-    def finish(key: str, speech: Speech) -> None:
-        for i in todo[key]:
-            results[i] = speech
-            if on_done:
-                on_done(segments[i])
-
-    limit = max(1, min(engine.concurrency, concurrency or engine.concurrency, len(todo) or 1))
     if limit == 1:
-        for key, indices in todo.items():
-            finish(key, work(key, indices[0]))
-    else:
-        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="synth") as pool:
-            pending: dict[Future[Speech], str] = {
-                pool.submit(work, key, indices[0]): key for key, indices in todo.items()
-            }
-            try:
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-                    for future in done:
-                        key = pending.pop(future)
-                        finish(key, future.result())  # raises the first real failure
-            except BaseException:
-                stop.set()
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    missing = [i for i, speech in enumerate(results) if speech is None]
-    if missing:  # pragma: no cover - every path above fills its slots or raises
-        raise RuntimeError(f"no speech for segments {missing}")
-    return [speech for speech in results if speech is not None]
+        for i, seg in enumerate(segments):
+            speech = lookup(i) or work(i)
+            if on_done:
+                on_done(seg)
+            yield speech
+        return
+
+    ahead = max(1, window or 4 * limit)
+    pending: deque[tuple[int, Future[Speech] | Speech]] = deque()
+    inflight: dict[str, Future[Speech]] = {}
+    unreported: dict[Future[Speech], list[int]] = {}
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="synth") as pool:
+        try:
+            upcoming = 0
+            while True:
+                while upcoming < len(segments) and len(pending) < ahead:
+                    i, upcoming = upcoming, upcoming + 1
+                    hit = lookup(i)
+                    if hit is not None:
+                        pending.append((i, hit))
+                        if on_done:
+                            on_done(segments[i])
+                        continue
+                    future = inflight.get(keys[i])
+                    if future is None:
+                        future = inflight[keys[i]] = pool.submit(work, i)
+                    unreported.setdefault(future, []).append(i)
+                    pending.append((i, future))
+                if not pending:
+                    return
+                head = pending[0][1]
+                if isinstance(head, Future) and not head.done():
+                    wait(list(unreported), return_when=FIRST_COMPLETED)
+                for future in [f for f in unreported if f.done()]:
+                    future.result()  # raises the first real failure
+                    for i in unreported.pop(future):
+                        if on_done:
+                            on_done(segments[i])
+                while pending and not _waiting(pending[0][1], unreported):
+                    i, entry = pending.popleft()
+                    if isinstance(entry, Future):
+                        if inflight.get(keys[i]) is entry and all(
+                            e is not entry for _, e in pending
+                        ):
+                            del inflight[keys[i]]
+                        entry = entry.result()
+                    yield entry
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _waiting(entry: Future[Speech] | Speech, unreported: dict[Future[Speech], list[int]]) -> bool:
+    return isinstance(entry, Future) and entry in unreported
+
+
+def _pooled(
+    settings: VoiceSettings,
+    segments: Sequence[Segment],
+    lookup: Callable[[int], Speech | None],
+    store: Callable[[int, Speech], None],
+    on_done: Callable[[Segment], None] | None,
+) -> Iterator[Speech]:
+    """A single-threaded engine on worker processes, one engine per core, results in order."""
+
+    def done(i: int) -> None:
+        if on_done:
+            on_done(segments[i])
+
+    texts = (seg.spoken_text for seg in segments)
+    try:
+        for item in parallel.synthesize_ordered(
+            settings, texts, cached=lambda i, _text: lookup(i), on_done=done
+        ):
+            if item.fresh:
+                store(item.index, item.speech)
+            yield item.speech
+    except parallel.ItemError as exc:
+        raise EngineError(f"{_describe(segments[exc.index])}: {exc} (not retried)") from exc

@@ -11,11 +11,19 @@ ratio of the build's wall time to its *floor*: the same engine's raw synthesis o
 segments (serially, in this process) plus one ffmpeg encode of that raw audio, measured in
 the same run. Targets (issue 6): ≤ 1.2× the floor on the seed; a 10-hour book < 300 MB.
 
+The floor is measured honestly and separately, after the build, in this process: every segment
+spoken serially by the same engine into one raw PCM file (no trimming, pauses or loudness),
+then one plain ffmpeg libmp3lame encode of that file at the episode's bitrate. The build must
+do all of that plus the text front end (reading, cleaning with jieba, structure, script),
+trimming, pauses, loudness measurement and limiting, a verification decode of the MP3 and
+publishing; on two cores it overlaps speaking with encoding, which the serial floor does not.
+
 Two ways to build (``--via``):
-  stream    the stages streamed end to end: segments → process pool (audiobook.parallel)
-            → assemble (one segment in memory at a time) → ID3 tags. This is what
-            ``pipeline.build`` does once synth yields speeches as they finish.
-  pipeline  ``audiobook.pipeline.build`` as it stands (no segment cache).
+  pipeline  ``audiobook.pipeline.build``, the real thing (no segment cache): front end (in a
+            child process for book-sized input), synthesis streamed through
+            ``synth.synthesize_iter`` (a process pool for long texts) into ``assemble``, which
+            encodes as the speech arrives, then ID3 tags, feed and site.
+  stream    the same stages wired by hand without publishing (for comparison).
 """
 
 from __future__ import annotations
@@ -228,7 +236,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=10.0, help="length of the book")
     parser.add_argument("--skip-book", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
-    parser.add_argument("--via", choices=("stream", "pipeline"), default="stream")
+    parser.add_argument("--via", choices=("stream", "pipeline"), default="pipeline")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor (long books)")
     args = parser.parse_args()
     build = build_streamed if args.via == "stream" else build_pipeline

@@ -19,7 +19,13 @@ from audiobook.engines.base import VoiceSettings
 from audiobook.engines.edge import EdgeEngine
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Segment, Speech
-from audiobook.synth import RetryPolicy, SegmentCache, cache_key, synthesize_all
+from audiobook.synth import (
+    RetryPolicy,
+    SegmentCache,
+    cache_key,
+    synthesize_all,
+    synthesize_iter,
+)
 from tests.fakes.edge_service import FakeEdgeService
 
 SETTINGS = VoiceSettings("scripted", "v1")
@@ -348,3 +354,26 @@ def test_offline_engine_still_works_through_the_scheduler(tmp_path: Path) -> Non
     speeches = synthesize_all(engine, settings, segs, cache=SegmentCache(tmp_path))
     assert all(s.duration_s > 0.3 for s in speeches)
     assert speeches[0].pcm != speeches[1].pcm
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_speech_streams_in_order_with_a_bounded_window(concurrency: int) -> None:
+    """A book is never held in memory: speech is yielded as it is ready, at most a window
+    ahead of what the consumer has taken."""
+    engine = Scripted(concurrency=concurrency)
+    segs = segments(*(f"句{i}" for i in range(100)))
+    stream = synthesize_iter(engine, SETTINGS, segs, window=6)
+    first = next(stream)
+    assert first.pcm.rstrip(b"\0").decode() == "句0"
+    assert len(engine.calls) <= 6
+    rest = [s.pcm.rstrip(b"\0").decode() for s in stream]
+    assert rest == [f"句{i}" for i in range(1, 100)]
+
+
+def test_abandoned_stream_stops_speaking() -> None:
+    engine = Scripted(concurrency=2)
+    stream = synthesize_iter(engine, SETTINGS, segments(*(f"句{i}" for i in range(50))), window=4)
+    next(stream)
+    stream.close()
+    spoken = len(engine.calls)
+    assert spoken <= 6

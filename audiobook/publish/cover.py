@@ -4,10 +4,12 @@ Apple refuses a show whose artwork is not a square RGB JPEG/PNG of 1400–3000 p
 hosts trust the file extension for the MIME type, so a wrong image is refused here with one
 line rather than by a directory weeks later.
 
-The generated cover writes the title in a CJK font when one can be found: the PyPI package
-``cvttf-NotoSansCJK-Regular`` (Noto Sans CJK, SIL OFL) when installed, the file named by
-``AUDIOBOOK_CJK_FONT``, or a system Noto CJK / WenQuanYi font. Without one it writes the
-title's pinyin, which Pillow's bundled font can draw, rather than boxes.
+The generated cover writes the title in a CJK font when one can be found, first of: the file
+named by ``AUDIOBOOK_CJK_FONT``; the PyPI package ``cvttf-NotoSansCJK-Regular`` (Noto Sans CJK
+TC, SIL OFL; the ``cjk-cover`` extra); a system Noto CJK / WenQuanYi font. Without one it
+writes the title's pinyin, which Pillow's bundled font can draw, rather than boxes. No font
+wheel on PyPI is both well kept and small enough to be a default dependency (that package is
+27 MB; ``justmytype-intl-cjk`` 30 MB; smaller ones bundle fonts of unstated origin).
 """
 
 from __future__ import annotations
@@ -65,6 +67,14 @@ def install_cover(root: Path, source: Path) -> str:
     name = "cover" + check_cover(source)
     atomic_write(root / name, source.read_bytes())
     return name
+
+
+def stage_cover(source: Path, staging: Path) -> Path:
+    """Copy a checked cover into a build's staging folder under the name it will be published
+    as (``cover.jpg`` / ``cover.png``), for :func:`audiobook.publish.site.commit` to move in."""
+    target = staging / ("cover" + check_cover(source))
+    target.write_bytes(source.read_bytes())
+    return target
 
 
 def cjk_font_path() -> str | None:

@@ -1,12 +1,19 @@
 """ID3v2.4 tags and chapters, so podcast apps show the title and let listeners jump.
 
-One CHAP frame per section plus one top-level, ordered CTOC listing them (ID3v2 Chapter
-Frame Addendum 1.0). Times come from the assembler's sample counts.
+One CHAP frame per section plus an ordered table of contents (ID3v2 Chapter Frame Addendum
+1.0). Times come from the assembler's sample counts.
+
+Tables of contents mirror the heading levels: a chapter with sub-chapters (a book's 第一章
+with its 第一节, 第二节) becomes a CTOC titled like it, listing its own CHAP (the text before
+the first sub-heading) and then its children; the top-level CTOC lists the top-level
+entries. A CTOC may list at most 255 children, so longer lists are split into child CTOCs
+of at most 255 each ("书名 (1)", "书名 (2)", ...), nested again as often as needed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mutagen.id3 import (
@@ -66,35 +73,72 @@ def write_tags(
                 sub_frames=[TIT2(encoding=3, text=chapter.title)],
             )
         )
-    _add_tocs(tags, ids, title)
+    _add_tocs(tags, ids, [c.level for c in chapters], [c.title for c in chapters], title)
     tags.save(path, v2_version=4)
 
 
-def _add_tocs(tags: ID3, ids: list[str], title: str) -> None:
-    """A top-level ordered CTOC; beyond 255 chapters, nest them in child tables."""
-    if len(ids) <= MAX_TOC_CHILDREN:
-        children = ids
-    else:
-        children = []
-        for n, start in enumerate(range(0, len(ids), MAX_TOC_CHILDREN)):
-            child_id = f"toc{n}"
-            tags.add(
-                CTOC(
-                    element_id=child_id,
-                    flags=CTOCFlags.ORDERED,
-                    child_element_ids=ids[start : start + MAX_TOC_CHILDREN],
-                    sub_frames=[TIT2(encoding=3, text=f"{title} ({n + 1})")],
-                )
+@dataclass
+class _Node:
+    element_id: str
+    title: str
+    children: list[_Node] = field(default_factory=list)
+
+
+def _tree(ids: Sequence[str], levels: Sequence[int], titles: Sequence[str]) -> list[_Node]:
+    """Chapters as a tree: each one under the nearest earlier chapter of a lower level."""
+    root: list[_Node] = []
+    stack: list[tuple[int, list[_Node]]] = [(0, root)]
+    for element_id, level, chapter_title in zip(ids, levels, titles, strict=True):
+        while stack[-1][0] >= level:
+            stack.pop()
+        node = _Node(element_id, chapter_title)
+        stack[-1][1].append(node)
+        stack.append((level, node.children))
+    return root
+
+
+def _add_tocs(
+    tags: ID3, ids: list[str], levels: Sequence[int], titles: Sequence[str], title: str
+) -> None:
+    """The top-level ordered CTOC, with child CTOCs for nested chapters and long lists."""
+    made: list[int] = [0]
+
+    def toc(children: list[str], toc_title: str, *, top: bool = False) -> str:
+        element_id = "toc" if top else f"toc{made[0]}"
+        if not top:
+            made[0] += 1
+        children = fit(children, toc_title)
+        flags = CTOCFlags.ORDERED | (CTOCFlags.TOP_LEVEL if top else 0)
+        tags.add(
+            CTOC(
+                element_id=element_id,
+                flags=flags,
+                child_element_ids=children,
+                sub_frames=[TIT2(encoding=3, text=toc_title)],
             )
-            children.append(child_id)
-    tags.add(
-        CTOC(
-            element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=children,
-            sub_frames=[TIT2(encoding=3, text=title)],
         )
-    )
+        return element_id
+
+    def fit(children: list[str], toc_title: str) -> list[str]:
+        """At most 255 entries: group longer lists into numbered child tables."""
+        while len(children) > MAX_TOC_CHILDREN:
+            groups = range(0, len(children), MAX_TOC_CHILDREN)
+            children = [
+                toc(children[start : start + MAX_TOC_CHILDREN], f"{toc_title} ({n + 1})")
+                for n, start in enumerate(groups)
+            ]
+        return children
+
+    def entries(nodes: list[_Node]) -> list[str]:
+        out = []
+        for node in nodes:
+            if node.children:
+                out.append(toc([node.element_id, *entries(node.children)], node.title))
+            else:
+                out.append(node.element_id)
+        return out
+
+    toc(entries(_tree(ids, levels, titles)), title, top=True)
 
 
 def read_chapters(path: Path) -> list[Chapter]:

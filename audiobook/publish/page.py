@@ -134,6 +134,18 @@ def _episode(record: EpisodeRecord) -> Any:
     for key in TRANSCRIPT_TYPES:
         if key in record.files:
             downloads += [" · ", E.A(f"文字稿（{key.upper()}）", href=_href(record.files[key]))]
+    if "daisy_zip" in record.files:
+        # The DAISY 2.02 talking book (ncc.html, SMIL, text and audio) for DAISY players.
+        downloads += [
+            " · ",
+            E.A(
+                "DAISY 有声书（ZIP）",
+                href=_href(record.files["daisy_zip"]),
+                type="application/zip",
+                download="",
+                **{"class": "daisy"},
+            ),
+        ]
     parts.append(E.P("下载：", *downloads))
     return E.ARTICLE(*parts, id=anchor, **{"aria-labelledby": title_id})
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from audiobook.publish.slug import slugify
 from audiobook.publish.store import EPISODES_DIR, EpisodeRecord, FeedSettings, Store, atomic_write
 
 PAGE_NAME = "index.html"
+#: ``files`` keys of an episode's DAISY edition (added by ``audiobook daisy`` / ``--daisy``).
+DAISY_KEYS = ("daisy", "daisy_zip")
 
 
 def episode_id(title: str, fallback: str, records: list[EpisodeRecord]) -> str:
@@ -67,14 +70,18 @@ def commit(
     records: list[EpisodeRecord],
     *,
     staged: Mapping[str, Path] | None = None,
+    cover: Path | None = None,
     save_settings: bool = False,
 ) -> None:
-    """Publish ``records`` (moving ``staged`` files to their names first). Holds no lock
-    itself: call it inside ``store.locked()``."""
+    """Publish ``records`` (moving ``staged`` files to their names first, and a checked
+    ``cover`` image into the folder under its own name). Holds no lock itself: call it inside
+    ``store.locked()``."""
     outputs = render(store, settings, records)
+    moves = [(store.inside(relative), source) for relative, source in (staged or {}).items()]
+    if cover is not None:
+        moves.append((store.root / cover.name, cover))
     try:
-        for relative, source in (staged or {}).items():
-            target = store.inside(relative)
+        for target, source in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(source, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -104,9 +111,33 @@ def remove_episode(store: Store, episode: str) -> EpisodeRecord:
         if found is None:
             known = ", ".join(r.id for r in records) or "none"
             raise ConfigError(f"no episode {episode!r} in {store.root} (episodes: {known})")
+        # Checked before anything changes: a hand-edited path outside episodes/ refuses all.
         paths = [store.inside(name) for name in {found.mp3, *found.files.values()}]
         commit(store, store.settings(), [r for r in records if r is not found])
-        for path in paths:
+        delete_files(paths)
+    return found
+
+
+def delete_files(paths: Iterable[Path]) -> None:
+    """Delete episode files and folders (a DAISY fileset is a folder); missing ones are fine.
+    Callers resolve the paths with ``Store.inside`` first."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+
+def attach_files(store: Store, episode: str, files: Mapping[str, str]) -> EpisodeRecord:
+    """Record extra files of a published episode (its DAISY edition) and re-render the page
+    that offers them. Call inside ``store.locked()``, after the files are in place."""
+    records = store.episodes()
+    found = next((r for r in records if r.id == episode), None)
+    if found is None:
+        raise PublishError(f"{store.root}: episode {episode!r} was removed meanwhile")
+    for relative in files.values():
+        store.inside(relative)
+    found.files.update(files)
+    commit(store, store.settings(), records)
     return found

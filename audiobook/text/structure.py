@@ -4,6 +4,11 @@ Chapter titles are what a listener sees in a podcast app, so headings are recogn
 explicit signals that news sites and Markdown use — a kicker line ending in ``——`` followed by
 a headline line, ``#`` headings, ``一、``/``（一）`` numbering — never from "a short line",
 which in news is as often a one-line question or quote as a heading.
+
+Books are articles with deeper headings: ``#``…``######``, and ``第…部/卷/篇``, ``第…章/回``,
+``第…节`` (Chinese or Arabic numerals, with or without a title after them). Each section keeps
+its heading's depth as ``level``, ranked densely from 1 (the shallowest heading the text uses),
+so chapter markers can nest as the book does.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ _NUMBERED = re.compile(
     r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|"
     r"第[一二三四五六七八九十]{1,3}[部章节節篇][、：:\s]?)\s*\S"
 )
+#: Book divisions, by depth: part, chapter, section ("第12章", "第一百零三回 风起", "第三节").
+_DIVISION = re.compile(
+    r"^\s*第\s*[0-9０-９一二三四五六七八九十百千零〇两]{1,7}\s*([部卷篇章回节節])(?:[、：:．.\s]|$)"
+)
+_DIVISION_RANK = {"部": 1, "卷": 1, "篇": 1, "章": 2, "回": 2, "节": 3, "節": 3}
+#: Numbered sub-headings sit below chapters: "一、" then "（一）".
+_NUMBERED_RANK = 3
 _KICKER = re.compile(r"^.{2,40}(?:——|--)\s*$")
 _MD_EMPHASIS = re.compile(r"^\*\*(.+)\*\*$|^__(.+)__$")
 
@@ -75,7 +87,9 @@ def structure(text: str) -> Article:
         i += 1
 
     sections: list[Section] = []
+    ranks: list[int] = []  # each section's heading rank (0: no heading, the lead)
     current_title: str | None = None
+    current_rank = 0
     paragraphs: list[str] = []
     lead_is_note = False
 
@@ -87,6 +101,7 @@ def structure(text: str) -> Article:
         if heading is None:
             heading = NOTE_TITLE if lead_is_note else (title or LEAD_TITLE)
         sections.append(Section(heading, tuple(paragraphs)))
+        ranks.append(current_rank)
         paragraphs = []
 
     body = lines[i:]
@@ -95,9 +110,10 @@ def structure(text: str) -> Article:
         line = body[k]
         heading = _heading(body, k)
         if heading is not None:
-            text_heading, consumed = heading
+            text_heading, consumed, rank = heading
             flush()
             current_title = text_heading
+            current_rank = rank
             k += consumed
             continue
         if (
@@ -124,19 +140,37 @@ def structure(text: str) -> Article:
     flush()
     if not sections:
         sections.append(Section(title or LEAD_TITLE, ()))
+        ranks.append(0)
+    levels = _levels(ranks)
+    sections = [
+        Section(s.title, s.paragraphs, level) if level != 1 else s
+        for s, level in zip(sections, levels, strict=True)
+    ]
     return Article(title=title, byline=byline, sections=tuple(sections))
 
 
-def _heading(lines: list[str], k: int) -> tuple[str, int] | None:
-    """(title, lines consumed) if a sub-heading starts at line ``k``."""
+def _levels(ranks: list[int]) -> list[int]:
+    """Heading ranks -> levels 1, 2, ... densely (a book using only ## and #### gets 1 and 2);
+    a section without a heading (the lead) is at the top level."""
+    used = sorted({r for r in ranks if r > 0})
+    dense = {rank: i + 1 for i, rank in enumerate(used)}
+    return [dense.get(r, 1) for r in ranks]
+
+
+def _heading(lines: list[str], k: int) -> tuple[str, int, int] | None:
+    """(title, lines consumed, rank) if a sub-heading starts at line ``k``."""
     line = lines[k]
     md = _MD_HEADING.match(line)
     if md:
-        return md.group(2).strip(), 1
+        return md.group(2).strip(), 1, len(md.group(1))
     nxt = lines[k + 1] if k + 1 < len(lines) else None
     if _KICKER.match(line) and nxt is not None and _is_headline(nxt) and not _KICKER.match(nxt):
         # Kicker + headline read as one title: "迎检不需要做录像和PPT后——社区干部，腾出手干实事".
-        return line.rstrip() + nxt, 2
+        return line.rstrip() + nxt, 2, 1
+    division = _DIVISION.match(line)
+    if division and _is_headline(line):
+        return line, 1, _DIVISION_RANK[division.group(1)]
     if _NUMBERED.match(line) and _is_headline(line) and nxt is not None:
-        return line, 1
+        rank = _NUMBERED_RANK + (1 if line.lstrip()[0] in "（(" else 0)
+        return line, 1, rank
     return None

@@ -133,7 +133,7 @@ def test_failed_publish_leaves_feed_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    build(tiny_article(tmp_path, "a", "第一篇"), out)
+    build(tiny_article(tmp_path, "a", "先发的一篇"), out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     real = site.atomic_write
 
@@ -147,7 +147,7 @@ def test_failed_publish_leaves_feed_byte_identical(
 
     with pytest.raises(PublishError, match="No space left"):
         pipeline.build(
-            tiny_article(tmp_path, "b", "第二篇"),
+            tiny_article(tmp_path, "b", "后发的一篇"),
             pipeline.BuildOptions(output=out, engine="espeak", cache=False),
         )
     assert (out / "feed.xml").read_bytes() == before["feed.xml"]
@@ -156,7 +156,7 @@ def test_failed_publish_leaves_feed_byte_identical(
 
 def test_killed_build_leaves_feed_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build(tiny_article(tmp_path, "a", "第一篇"), out)
+    build(tiny_article(tmp_path, "a", "先发的一篇"), out)
     before = (out / "feed.xml").read_bytes()
     store_before = (out / "episodes.json").read_bytes()
     proc = subprocess.Popen(
@@ -172,7 +172,7 @@ def test_killed_build_leaves_feed_byte_identical(tmp_path: Path) -> None:
     assert (out / "feed.xml").read_bytes() == before
     assert (out / "episodes.json").read_bytes() == store_before
     # The next build still works and does not trip over the leftovers.
-    build(tiny_article(tmp_path, "b", "第二篇"), out)
+    build(tiny_article(tmp_path, "b", "后发的一篇"), out)
     assert len(_items(out)) == 2
 
 

@@ -52,3 +52,31 @@ def test_markdown_and_untitled_lead() -> None:
 def test_short_question_is_not_a_heading() -> None:
     article = structure("第一段说明情况。\n后果怎么样?\n第二段给出答案。")
     assert len(article.sections) == 1
+
+
+def test_book_headings_keep_their_levels() -> None:
+    book = (
+        "# 长篇测试书\n前言一段。\n## 第1章 出发\n正文。\n### 第一节\n正文。\n"
+        "### 第二节\n正文。\n## 第2章\n正文。\n"
+    )
+    article = structure(book)
+    assert article.title == "长篇测试书"
+    assert [(s.title, s.level) for s in article.sections] == [
+        ("长篇测试书", 1), ("第1章 出发", 1), ("第一节", 2), ("第二节", 2), ("第2章", 1),
+    ]  # fmt: skip
+
+
+def test_plain_text_book_divisions() -> None:
+    book = "山海记\n第一卷 山\n第一章\n他走了。\n第二节 夜\n天黑了。\n第一百零二章 风起\n风起了。"
+    article = structure(book)
+    assert article.title == "山海记"
+    assert [(s.title, s.level) for s in article.sections] == [
+        ("第一卷 山", 1), ("第一章", 2), ("第二节 夜", 3), ("第一百零二章 风起", 2),
+    ]  # fmt: skip
+
+
+def test_news_headings_stay_top_level() -> None:
+    article = structure((FIXTURES / "news" / "11-port.txt").read_text("utf-8"))
+    assert {s.level for s in article.sections} == {1}
+    nested = structure("导语。\n一、总体\n正文。\n（一）细节\n正文。\n二、其他\n正文。")
+    assert [s.level for s in nested.sections] == [1, 1, 2, 1]

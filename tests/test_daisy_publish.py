@@ -1,0 +1,147 @@
+"""The DAISY edition as part of the published folder: recorded in the episode, offered on the
+web page, served as a zip, removed with its episode, and no way out of the folder."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from episode_builds import ROOT, build, env, tiny_article
+from lxml import html
+
+from audiobook.publish.store import EpisodeRecord, Store
+from audiobook.serve import running
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "audiobook", *args], capture_output=True, text=True, env=env(),
+        cwd=ROOT, check=False,
+    )  # fmt: skip
+
+
+def _records(out: Path) -> dict[str, EpisodeRecord]:
+    return {r.title: r for r in Store(out).episodes()}
+
+
+def _daisy_links(out: Path) -> dict[str, str]:
+    """Episode article id → href of its DAISY download link on index.html."""
+    page = html.fromstring((out / "index.html").read_bytes())
+    links = {}
+    for article in page.xpath("//main/article"):
+        hrefs = article.xpath(".//a[@type='application/zip']/@href")
+        assert len(hrefs) <= 1
+        if hrefs:
+            links[article.get("id")] = hrefs[0]
+    return links
+
+
+def _get(url: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One episode built with --daisy, one given its edition later by ``audiobook daisy``,
+    and one without; served."""
+    out = tmp_path_factory.mktemp("daisy-site")
+    build(tiny_article(out.parent, "one", "第一篇"), out, "--title", "第一篇", "--daisy")
+    build(tiny_article(out.parent, "two", "第二篇"), out, "--title", "第二篇")
+    build(tiny_article(out.parent, "three", "第三篇"), out, "--title", "第三篇")
+    later = _records(out)["第二篇"]
+    proc = _cli("daisy", later.id, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    (out.parent / "secret.txt").write_text("outside", "utf-8")
+    with running(out) as url:
+        yield url, out
+
+
+def test_daisy_edition_is_recorded_and_offered_on_the_page(site: tuple[str, Path]) -> None:
+    url, out = site
+    records = _records(out)
+    links = _daisy_links(out)
+    for title in ("第一篇", "第二篇"):
+        record = records[title]
+        stem = record.mp3.removesuffix(".mp3")
+        assert record.files["daisy"] == f"{stem}.daisy"
+        assert record.files["daisy_zip"] == f"{stem}.daisy.zip"
+        assert (out / record.files["daisy"] / "ncc.html").is_file()
+        assert links[f"ep-{record.id}"] == record.files["daisy_zip"]
+    assert f"ep-{records['第三篇'].id}" not in links
+    # The page's link, resolved as a browser would, fetches the zip through serve.
+    for href in links.values():
+        status, headers, body = _get(url, urlsplit(urljoin(url + "/", href)).path)
+        assert status == 200
+        assert headers["content-type"] == "application/zip"
+        assert body == (out / href).read_bytes()
+        with zipfile.ZipFile(out / href) as archive:
+            folder = Path(href).name.removesuffix(".zip")
+            assert f"{folder}/ncc.html" in archive.namelist()
+            assert f"{folder}/audio.mp3" in archive.namelist()
+
+
+def test_daisy_fileset_is_served_without_escape(site: tuple[str, Path]) -> None:
+    url, out = site
+    folder = _records(out)["第一篇"].files["daisy"]
+    status, headers, body = _get(url, f"/{folder}/ncc.html")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    smil = sorted((out / folder).glob("*.smil"))[0].name
+    status, headers, _ = _get(url, f"/{folder}/{smil}")
+    assert status == 200 and headers["content-type"] == "application/smil"
+    # A link planted in the fileset that points outside is not followed.
+    os.symlink(out.parent / "secret.txt", out / folder / "planted.html")
+    escapes = [
+        f"/{folder}/", f"/{folder}", f"/{folder}/planted.html", f"/{folder}/../../../secret.txt",
+        f"/{folder}/%2e%2e/%2e%2e/%2e%2e/secret.txt", f"/{folder}/..%2f..%2f..%2fsecret.txt",
+        f"/{folder}/..%5c..%5c..%5csecret.txt",
+    ]  # fmt: skip
+    for path in escapes:
+        status, _, body = _get(url, path)
+        assert status in (400, 403, 404), path
+        assert b"outside" not in body, path
+
+
+def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    article = tiny_article(tmp_path, "gone", "将被删除")
+    build(article, out, "--title", "将被删除", "--daisy")
+    build(tiny_article(tmp_path, "kept", "保留的一篇"), out, "--title", "保留的一篇")
+    record = _records(out)["将被删除"]
+    daisy, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
+    assert daisy.is_dir() and archive.is_file()
+    # A rebuild without --daisy drops the edition of the old audio, files and link alike.
+    build(article, out, "--title", "将被删除")
+    assert not daisy.exists() and not archive.exists()
+    assert "daisy" not in _records(out)["将被删除"].files
+    assert _daisy_links(out) == {}
+    build(article, out, "--title", "将被删除", "--daisy")
+    record = _records(out)["将被删除"]
+    assert daisy.is_dir() and archive.is_file() and _daisy_links(out)
+    # feed remove deletes every file of the episode: audio, chapters, transcripts, build
+    # record and the DAISY fileset and zip.
+    own = sorted(p.name for p in (out / "episodes").iterdir() if p.name.startswith(record.id + "."))
+    assert {".mp3", ".vtt", ".srt", ".chapters.json", ".build.json", ".daisy", ".daisy.zip"} == {
+        name.removeprefix(record.id) for name in own
+    }
+    proc = _cli("feed", "remove", record.id, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    left = [p.name for p in (out / "episodes").iterdir()]
+    assert left and not [name for name in left if name.startswith(record.id + ".")]
+    assert _daisy_links(out) == {}
+    assert list(_records(out)) == ["保留的一篇"]
