@@ -185,3 +185,29 @@ def test_unusable_output_folder_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(EXAMPLE), "-o", str(a_file), "--engine", "espeak"])
     assert result.exit_code == 4
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {a_file}: cannot write")
+
+
+def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
+    from daisy_checks import check_fileset
+    from lxml import etree
+    from mutagen.id3 import ID3, CTOCFlags
+
+    book = tmp_path / "book.md"
+    book.write_text(
+        "# 小书\n\n# 第一章 出发\n\n早上我们出发了。\n\n## 第一节 路上\n\n路上很安静。\n\n"
+        "## 第二节 到达\n\n中午到了。\n\n# 第二章 回家\n\n晚上回家。\n",
+        "utf-8",
+    )
+    out = tmp_path / "out"
+    payload = build(str(book), "-o", str(out), "--engine", "espeak", "--daisy")
+    chapters = payload["episode"]["chapters"]
+    levels = {c["title"]: c["level"] for c in chapters}
+    assert levels["第一节 路上"] == levels["第一章 出发"] + 1
+    mp3 = Path(payload["episode"]["mp3"])
+    tocs = ID3(mp3).getall("CTOC")
+    top = [t for t in tocs if t.flags & CTOCFlags.TOP_LEVEL]
+    assert len(top) == 1 and len(tocs) > 1  # the chapter with sections is its own table
+    folder = mp3.with_name(mp3.stem + ".daisy")
+    check_fileset(folder)
+    ncc = etree.parse(str(folder / "ncc.html"))
+    assert ncc.xpath("//*[local-name()='h2']")

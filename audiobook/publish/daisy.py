@@ -276,7 +276,7 @@ def book_from_record(
         date=record.pub_date[:10],
         language=language,
         section_titles=tuple(t for t, _b, _e in chapters),
-        section_levels=tuple(1 for _ in chapters),
+        section_levels=tuple(int(c.get("level", 1)) for c in record.chapters),  # type: ignore[call-overload]
         cues=tuple(cues),
         duration_s=record.duration_s,
     )

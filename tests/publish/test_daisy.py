@@ -56,3 +56,25 @@ def test_seed_article_edition(seed_article: Path, tmp_path: Path) -> None:
     assert found["headings"] == [episode["title"], *sections]
     record = json.loads((out / "episodes.json").read_text("utf-8"))["episodes"][0]
     assert len(found["clips"]) == len(record["cues"]) >= 50
+
+
+def test_heading_levels_mirror_a_book(tmp_path: Path) -> None:
+    """A book's 章/节 become h1/h2 in the ncc, in order, each linking into its SMIL."""
+    from lxml import etree
+
+    plan = [(0, 0), (1, 0), (2, 0), (3, 0)]
+    segs = [Segment(s, i, f"第{s}句。", f"第{s}句。") for s, i in plan]
+    titles = ("第一章", "第一节", "第二节", "第二章")
+    mp3 = tmp_path / "e.mp3"
+    done = assemble([tone(0.5)] * len(segs), segs, titles, mp3)
+    book = Book(
+        identifier="urn:x", title="书", creator="作者", publisher="p", date="2026-11-25",
+        language="zh-CN", section_titles=titles, section_levels=(1, 2, 2, 1), cues=done.cues,
+        duration_s=done.duration_s,
+    )  # fmt: skip
+    write_daisy(book, mp3, tmp_path / "b.daisy")
+    found = check_fileset(tmp_path / "b.daisy")
+    assert found["headings"] == ["书", *titles]
+    ncc = etree.parse(str(tmp_path / "b.daisy" / "ncc.html"))
+    tags = [etree.QName(e).localname for e in ncc.xpath("//*[local-name()='body']/*")]
+    assert tags == ["h1", "h1", "h2", "h2", "h1"]
