@@ -5,11 +5,12 @@ hosts trust the file extension for the MIME type, so a wrong image is refused he
 line rather than by a directory weeks later.
 
 The generated cover writes the title in a CJK font when one can be found, first of: the file
-named by ``AUDIOBOOK_CJK_FONT``; the PyPI package ``cvttf-NotoSansCJK-Regular`` (Noto Sans CJK
-TC, SIL OFL; the ``cjk-cover`` extra); a system Noto CJK / WenQuanYi font. Without one it
-writes the title's pinyin, which Pillow's bundled font can draw, rather than boxes. No font
-wheel on PyPI is both well kept and small enough to be a default dependency (that package is
-27 MB; ``justmytype-intl-cjk`` 30 MB; smaller ones bundle fonts of unstated origin).
+named by ``AUDIOBOOK_CJK_FONT``; Noto Sans CJK TC (SIL OFL) from the PyPI package
+``cvttf-NotoSansCJK-Regular``, a core dependency, so ``pip install .`` brings it; a system Noto
+CJK / WenQuanYi font. Only if all are missing (say, the package was removed) does it write the
+title's pinyin, which Pillow's bundled font can draw, rather than boxes. That package is the
+one CJK font wheel on PyPI of known origin (27 MB; ``justmytype-intl-cjk`` is 30 MB and smaller
+ones bundle fonts of unstated origin).
 """
 
 from __future__ import annotations
