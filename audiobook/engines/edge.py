@@ -301,7 +301,12 @@ def _classify(exc: BaseException, host: str, timeout: float) -> EdgeServiceError
     if isinstance(exc, (aiohttp.ClientError, ConnectionError, OSError)):
         return EdgeServiceError(f"connection to {host} lost: {exc}", transient=True)
     if isinstance(exc, NoAudioReceived):
-        return EdgeServiceError("the speech service sent no audio", transient=True)
+        # The service also answers a well-formed but unknown voice name this way.
+        return EdgeServiceError(
+            "the speech service sent no audio (an outage, or a voice it does not have: "
+            "see `audiobook voices`)",
+            transient=True,
+        )
     if isinstance(exc, SkewAdjustmentError):
         return EdgeServiceError(f"token refused (403) and {exc}", transient=True)
     if isinstance(exc, EdgeTTSException):
