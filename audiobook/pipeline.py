@@ -29,13 +29,7 @@ from audiobook.publish.cover import stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.synth import SegmentCache, synthesize_iter
-from audiobook.text.clean import clean
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
-from audiobook.text.convert import convert
-from audiobook.text.lexicon import load_lexicon
-from audiobook.text.read import read_source
-from audiobook.text.script import script
-from audiobook.text.structure import structure
 
 
 def cache_root() -> Path:
@@ -110,6 +104,13 @@ class Reporter:
 
 def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepared:
     """Read and clean an article and convert and structure it (pure after the read)."""
+    # The front end is imported on first use: cleaning brings jieba, which a book build's
+    # main process never needs (its front end runs in a child, see _front_end).
+    from audiobook.text.clean import clean
+    from audiobook.text.convert import convert
+    from audiobook.text.read import read_source
+    from audiobook.text.structure import structure
+
     document = read_source(source)
     cleaned = clean(
         document.text,
@@ -122,33 +123,61 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
     return Prepared(document, cleaned, article)
 
 
-#: Inputs at least this large (a book, not an article) are prepared in a child process.
-ISOLATE_BYTES = 256 * 1024
+#: Inputs at least this large (longer than a news article: about 5,000 characters, twenty
+#: minutes of speech) are prepared in a child process. In-process, the text models (about
+#: 200 MB) would sit beside the synthesis pool and the encoder: a half-hour text peaked at
+#: 318 MB that way, against 245 MB for a ten-hour book through the child.
+ISOLATE_BYTES = 16 * 1024
 
 
-def _prepare_for_build(source: str | Path, options: CleanOptions) -> Prepared:
-    """:func:`prepare`, in a short-lived child process for a book-sized file.
-
-    Cleaning loads jieba's dictionary and a bigram model built from it (about 150 MB that
-    Python never hands back to the OS). For an article that is a second's work and the
-    memory is gone with the process; for a book it would sit beside hours of synthesis and
-    encoding, so a ``spawn`` child does the work and returns only the (small) result.
-    """
+def _isolate(source: str | Path) -> bool:
+    """Is ``source`` a book-sized file, whose front end should run in a child process?"""
     path = Path(source)
     try:
-        big = str(source) != "-" and path.is_file() and path.stat().st_size >= ISOLATE_BYTES
+        return str(source) != "-" and path.is_file() and path.stat().st_size >= ISOLATE_BYTES
     except OSError:
-        big = False
-    if not big:
-        return prepare(source, options)
+        return False
+
+
+def _front_end(
+    source: str | Path,
+    options: CleanOptions,
+    normalise: bool,
+    max_chars: int,
+    lexicon: Path | None,
+) -> tuple[Prepared, tuple[Segment, ...]]:
+    """:func:`prepare` and the script, in a ``spawn`` child for a book (see :func:`build`)."""
+    prepared = prepare(source, options)
+    # Cleaning's dictionary and language models are done with: hand their memory back to
+    # the allocator before the script loads the number-reading tables (cn2an, pypinyin),
+    # so the child's peak is the larger of the two stages, not their sum.
+    from audiobook.text.analysis import release_models
+
+    release_models()
+    return prepared, _script(prepared.article, normalise, max_chars, lexicon)
+
+
+def _front_end_in_child(
+    source: str | Path, options: CleanOptions, engine: Engine, lexicon: Path | None
+) -> tuple[Prepared, tuple[Segment, ...]]:
+    """:func:`_front_end` in a short-lived child process.
+
+    Cleaning loads jieba's dictionary and a bigram model built from it (about 120 MB), the
+    script cn2an's and pypinyin's tables (about 60 MB); Python never hands such memory back
+    to the OS. For an article that is a second's work; for a book it would sit beside hours
+    of synthesis and encoding, so a ``spawn`` child does all of it and returns only the
+    result (the text and its segments: small frozen dataclasses). The main process stays
+    at the size of the audio and publishing code until it publishes.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from audiobook.parallel import _bare_main
 
     spawn = multiprocessing.get_context("spawn")
+    args = (source, options, engine.needs_normalised_text, engine.max_chars, lexicon)
     with _bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        return pool.submit(prepare, source, options).result()
+        return pool.submit(_front_end, *args).result()
 
 
 def episode_title(prepared: Prepared, override: str | None = None) -> str:
@@ -174,8 +203,11 @@ def build(
 ) -> BuildResult:
     """Article in, episode and updated feed out; on any failure nothing published changes."""
     report = reporter or Reporter()
-    prepared = _prepare_for_build(source, options.clean)
-    title = episode_title(prepared, options.title)
+    # An article is prepared first, so a bad input fails before the engine is chosen (which
+    # may wait on the network); a book's whole front end runs in a child, which needs the
+    # engine's text settings, so its engine is chosen first.
+    book = _isolate(source)
+    prepared = None if book else prepare(source, options.clean)
     _check_output(options.output)
     profile = profiles.with_overrides(
         profiles.load(options.profile),
@@ -187,7 +219,13 @@ def build(
     )
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
-    segments = _segments(prepared.article, choice.engine, options.lexicon)
+    if prepared is None:
+        prepared, segments = _front_end_in_child(
+            source, options.clean, choice.engine, options.lexicon
+        )
+    else:
+        segments = _segments(prepared.article, choice.engine, options.lexicon)
+    title = episode_title(prepared, options.title)
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
     store = Store(options.output)
@@ -244,13 +282,18 @@ def make_daisy(output: Path, episode: str) -> Path:
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
-    segments = script(
-        article,
-        normalise=engine.needs_normalised_text,
-        max_chars=engine.max_chars,
-        lexicon=load_lexicon(lexicon_path),
+    return _script(article, engine.needs_normalised_text, engine.max_chars, lexicon_path)
+
+
+def _script(
+    article: Article, normalise: bool, max_chars: int, lexicon_path: Path | None
+) -> tuple[Segment, ...]:
+    from audiobook.text.lexicon import load_lexicon
+    from audiobook.text.script import script
+
+    return script(
+        article, normalise=normalise, max_chars=max_chars, lexicon=load_lexicon(lexicon_path)
     )
-    return segments
 
 
 def _publish(

@@ -19,8 +19,8 @@ trimming, pauses, loudness measurement and limiting, a verification decode of th
 publishing; on two cores it overlaps speaking with encoding, which the serial floor does not.
 
 Two ways to build (``--via``):
-  pipeline  ``audiobook.pipeline.build``, the real thing (no segment cache): front end (in a
-            child process for book-sized input), synthesis streamed through
+  pipeline  ``audiobook.pipeline.build``, the real thing (no segment cache): front end and
+            script (in a child process for book-sized input), synthesis streamed through
             ``synth.synthesize_iter`` (a process pool for long texts) into ``assemble``, which
             encodes as the speech arrives, then ID3 tags, feed and site.
   stream    the same stages wired by hand without publishing (for comparison).

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import lazy_pinyin
-
 MAX_SLUG = 60
 
 
@@ -15,6 +13,9 @@ def slugify(title: str, *, fallback: str = "episode") -> str:
 
     Only ``[a-z0-9-]`` survive, so no title can name a path outside the output folder.
     """
+    # Imported here: pypinyin's tables cost about 60 MB, which a build only needs at the end.
+    from pypinyin import lazy_pinyin
+
     words = lazy_pinyin(title, errors=lambda chars: [chars])
     ascii_text = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

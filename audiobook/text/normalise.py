@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import cn2an
-
 _DIGITS = "〇一二三四五六七八九"
 _PHONE_DIGITS = "零幺二三四五六七八九"
 
@@ -47,6 +45,10 @@ _NUM = r"\d+(?:\.\d+)?"
 
 
 def _cardinal(s: str) -> str:
+    # Imported on first use: cn2an brings pypinyin's phrase tables (about 60 MB and a
+    # quarter of a second), which a process that never writes a number out need not pay.
+    import cn2an
+
     s = s.replace(",", "")
     try:
         out = cn2an.an2cn(s, "low")
