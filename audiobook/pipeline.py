@@ -229,7 +229,6 @@ def build(
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
     store = Store(options.output)
-    options.output.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
     try:
         staged_mp3 = staging / "episode.mp3"
