@@ -162,12 +162,13 @@ def _front_end_in_child(
 ) -> tuple[Prepared, tuple[Segment, ...]]:
     """:func:`_front_end` in a short-lived child process.
 
-    Cleaning loads jieba's dictionary and a bigram model built from it (about 120 MB), the
-    script cn2an's and pypinyin's tables (about 60 MB); Python never hands such memory back
-    to the OS. For an article that is a second's work; for a book it would sit beside hours
-    of synthesis and encoding, so a ``spawn`` child does all of it and returns only the
-    result (the text and its segments: small frozen dataclasses). The main process stays
-    at the size of the audio and publishing code until it publishes.
+    The dictionaries are memory-mapped (:mod:`audiobook.text.wordstore`), but a book's text,
+    the per-document statistics of cleaning and the script's tables (cn2an's and pypinyin's,
+    about 60 MB) are Python objects, and Python never hands such memory back to the OS. For an
+    article that is a moment's work; for a book it would sit beside hours of synthesis and
+    encoding, so a ``spawn`` child does all of it and returns only the result (the text and
+    its segments: small frozen dataclasses). The main process stays at the size of the audio
+    and publishing code until it publishes.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -8,23 +8,15 @@ input alike, and spans found on the shadow are spans of the input.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import itertools
-import logging
-import os
-import pickle
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import jieba
-
+from audiobook.text import wordstore
 from audiobook.text.convert import convert_aligned
-
-jieba.setLogLevel(logging.WARNING)
 
 #: Measure words and units that follow an Arabic number: "415|個" rejoined is a number phrase.
 CLASSIFIERS = frozenset(
@@ -52,25 +44,26 @@ def shadow(text: str) -> str:
     return convert_aligned(folded, "t2s")
 
 
-@lru_cache(maxsize=1)
-def dictionary() -> dict[str, int]:
-    """jieba's word -> frequency table (loaded once; about a second)."""
-    jieba.dt.check_initialized()
-    return jieba.dt.FREQ
+def dictionary() -> Mapping[str, float]:
+    """jieba's word -> frequency table (memory-mapped: see :mod:`audiobook.text.wordstore`)."""
+    return wordstore.store().words
+
+
+def cut(text: str) -> Iterator[str]:
+    """jieba's segmentation of ``text`` (with its HMM for words it does not know)."""
+    return wordstore.tokenizer().cut(text, HMM=True)
 
 
 def release_models() -> None:
-    """Drop jieba's dictionary, the generic model and the per-document caches.
+    """Drop the per-document caches and close the dictionary store.
 
     For a process that has finished cleaning and goes on to other work (a book's front-end
-    child, before the script): the memory goes back to Python's allocator for reuse. The
-    next cleaning simply loads them again.
+    child, before the script). The store's pages are file-backed, so this mostly returns the
+    caches; the next cleaning opens the store again.
     """
-    for cached in (dictionary, generic_lm, shadow, _bigrams):
+    for cached in (generic_lm, shadow, _bigrams):
         cached.cache_clear()
-    tokenizer = jieba.dt
-    with tokenizer.lock:
-        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = {}, 0, False
+    wordstore.release()
     import gc
 
     gc.collect()
@@ -120,7 +113,7 @@ def _bigrams(sh: str) -> Counter[str]:
     passing as words the document uses.
     """
     counts: Counter[str] = Counter()
-    for tok in jieba.cut(sh, HMM=True):
+    for tok in cut(sh):
         if len(tok) >= 2:
             for a, b in itertools.pairwise(tok):
                 if (is_han(a) or a.isdigit()) and is_han(b):
@@ -155,10 +148,10 @@ class GenericLM:
     against, and it knows nothing about the article.
     """
 
-    unigram: dict[str, float]
-    bigram: dict[str, float]
-    occurs: dict[str, float]
-    ends: dict[str, float]
+    unigram: Mapping[str, float]
+    bigram: Mapping[str, float]
+    occurs: Mapping[str, float]
+    ends: Mapping[str, float]
     total: float
 
     def p_uni(self, ch: str) -> float:
@@ -175,70 +168,9 @@ class GenericLM:
         return (self.bigram.get(prev + ch, 0.0) + end * self.p_uni(ch)) / occ
 
 
-#: Bump when :func:`_build_generic_lm` changes what it computes.
-_LM_VERSION = "1"
-
-
 @lru_cache(maxsize=1)
 def generic_lm() -> GenericLM:
-    """The generic model, from a disk cache when one matches jieba's dictionary.
-
-    Building it walks jieba's 350,000 words (about a second, most of a short article's
-    cleaning time); loading the cached tables takes a tenth of that. The cache is keyed by
-    the dictionary file's identity and our version, written atomically, and rebuilt when
-    missing or unreadable, so deleting it is always safe.
-    """
-    path = _lm_cache_path()
-    if path is not None:
-        try:
-            with path.open("rb") as fh:
-                tables = pickle.load(fh)
-            return GenericLM(*tables)
-        except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
-            pass
-    lm = _build_generic_lm()
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                tables = (lm.unigram, lm.bigram, lm.occurs, lm.ends, lm.total)
-                pickle.dump(tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
-    return lm
-
-
-def _lm_cache_path() -> Path | None:
-    try:
-        source = Path(jieba.dt.get_dict_file().name)
-        stat = source.stat()
-    except (OSError, AttributeError):
-        return None
-    ident = f"{_LM_VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{jieba.__version__}"
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = (Path(base) if base else Path.home() / ".cache") / "audiobook"
-    return root / f"generic-lm-{digest}.pickle"
-
-
-def _build_generic_lm() -> GenericLM:
-    uni: Counter[str] = Counter()
-    bi: Counter[str] = Counter()
-    ends: Counter[str] = Counter()
-    for word, freq in dictionary().items():
-        if freq <= 0:
-            continue
-        w = float(freq)
-        for c in word:
-            uni[lm_class(c)] += w
-        for a, b in itertools.pairwise(word):
-            bi[lm_class(a) + lm_class(b)] += w
-        ends[lm_class(word[-1])] += w
-    # A number is followed by more digits or a measure word, practically never by 也 or 说.
-    total = float(sum(uni.values()))
-    uni["0"] += total * 0.005
-    ends["0"] += total * 0.001
-    for c in CLASSIFIERS:
-        bi["0" + c] += total * 0.002 / len(CLASSIFIERS)
-    bi["00"] += total * 0.002
-    return GenericLM(dict(uni), dict(bi), dict(uni), dict(ends), float(sum(uni.values())))
+    """The generic model, whose tables are built once from jieba's dictionary and then
+    memory-mapped (see :mod:`audiobook.text.wordstore`)."""
+    store = wordstore.store()
+    return GenericLM(store.unigram, store.bigram, store.unigram, store.ends, store.lm_total)

@@ -32,11 +32,10 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-import jieba
-
 from audiobook.text.analysis import (
     COMMON_CLASSIFIERS,
     DocStats,
+    cut,
     dictionary,
     generic_lm,
     is_han,
@@ -98,7 +97,7 @@ class _Doc:
         counts: dict[str, int] = {}
         freq = dictionary()
         pos = 0
-        for tok in jieba.cut(sh, HMM=True):
+        for tok in cut(sh):
             start, pos = pos, pos + len(tok)
             for c in tok:
                 self.char_total[c] = self.char_total.get(c, 0) + 1
