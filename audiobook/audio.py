@@ -388,6 +388,13 @@ class _Scanner:
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
+    @staticmethod
+    def popen(cmd: list[str], **pipes: object) -> subprocess.Popen[bytes]:
+        """ffmpeg reading our stdin (unless given), its log on a pipe."""
+        pipes.setdefault("stdin", subprocess.PIPE)
+        pipes.setdefault("stdout", subprocess.DEVNULL)
+        return subprocess.Popen(cmd, stderr=subprocess.PIPE, **pipes)  # type: ignore[call-overload]
+
     def _drain(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
@@ -423,11 +430,10 @@ class _Scanner:
         self.proc.wait()
 
 
-#: Audio buffered before pass one's meter starts: enough to estimate the engine's level.
-
-
-#: Audio buffered before the encoder starts: enough to estimate the engine's level.
+#: Speech that sets the gain: enough to know the engine's level.
 _PREFIX_S = 30.0
+#: How much of it is limited and encoded to learn what limiter and codec take away.
+_TRIAL_S = 10.0
 
 
 def _limiter(gain: float, ceiling_db: float) -> str:
@@ -439,15 +445,17 @@ def _limiter(gain: float, ceiling_db: float) -> str:
 
 
 class _Stream:
-    """The encode, started as soon as the first ``_PREFIX_S`` seconds of speech are in.
+    """The encode, started as soon as the first ``_PREFIX_S`` seconds of speech set the gain.
 
-    The gain comes from that prefix (held in memory: about a megabyte): its plain level gives
-    a trial gain, and the prefix limited and encoded at that gain says what the limiter and
-    the MP3 encoder take away (a peaky voice loses about half a LU to the limiter, a bright
-    one some HF energy to the codec), so the gain is corrected before a single frame of the
-    episode is encoded. Then the rest of the speech streams through the encoder as it is
-    spoken, and the MP3 is decoded and measured as it is written. Speaking and encoding thus
-    overlap on two cores; if the whole episode's measurement misses the target after all,
+    The prefix's plain level is metered as it arrives (an ``ebur128`` process fed alongside
+    the spool). Its gain is then tried: the prefix limited and MP3-encoded, decoded and
+    measured again, which says what the limiter and the codec take away (a peaky voice loses
+    about half a LU to the limiter, a bright one some HF energy to the codec), so the gain is
+    corrected before a single frame of the episode is encoded. That trial runs on a thread
+    while speech keeps arriving (held in memory meanwhile: the trial takes a fraction of a
+    second, a few seconds of audio at most). Then everything held, and the rest as it is
+    spoken, streams through the one encoder, and the MP3 is decoded and measured as it is
+    written. If the whole episode's measurement misses the target after all,
     :func:`_encode_to_target` encodes the spooled PCM again with corrected settings.
     """
 
@@ -456,63 +464,139 @@ class _Stream:
         self.target = target
         self.bitrate = bitrate
         self.out = out
-        self.prefix: list[bytes] = []
+        self.held: list[bytes] = []
         self.buffered = 0
         self.encoder: _Encoder | None = None
         self.level: tuple[float, float] | None = None
+        self.meter = _Scanner(rate) if target is not None else None
+        self.trial: threading.Thread | None = None
+        self._trial_result: tuple[float, float] | BaseException | None = None
 
     def write(self, pcm: bytes) -> None:
         if self.encoder is not None:
             self.encoder.write(pcm)
             return
-        self.prefix.append(pcm)
+        if self.target is None:  # nothing to measure first
+            self._start_encoder(None)
+            self.write(pcm)
+            return
+        self.held.append(pcm)
         self.buffered += len(pcm)
-        if self.buffered >= _PREFIX_S * self.rate * 2:
-            self._start()
+        if self.trial is None:
+            assert self.meter is not None
+            self.meter.write(pcm)
+            if self.buffered >= _PREFIX_S * self.rate * 2:
+                self._begin_trial()
+        elif not self.trial.is_alive():
+            self._start_encoder(self._trial_level())
 
-    def _probe(self, args: list[str], data: bytes, *, raw: bool = True) -> tuple[float, bytes]:
-        """Run ffmpeg on a small in-memory clip; its ebur128 level (if it measures) and its
-        stdout."""
-        source = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1"] if raw else ["-f", "mp3"]
-        cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0", *args]
-        proc = subprocess.run(cmd, input=data, capture_output=True, check=False)
-        log = proc.stderr.decode(errors="replace")
-        if proc.returncode != 0:
-            raise PublishError(f"loudness probe failed: {log[-200:]}")
-        level = _parse_summary(log).integrated if "ebur128" in " ".join(args) else math.nan
-        return level, proc.stdout
+    def _begin_trial(self) -> None:
+        """Finish metering the prefix and try its gain on a thread."""
+        assert self.meter is not None and self.target is not None
+        meter, self.meter = self.meter, None
+        head = b"".join(self.held)
+        self.held = [head]
+        target = self.target
+        ceiling = target.true_peak_dbtp - target.limiter_margin_db
 
-    def _gain(self, head: bytes, target: LoudnessTarget, ceiling: float) -> float:
-        measure = ["-af", "ebur128=framelog=quiet", "-f", "null", "-"]
-        level, _ = self._probe(measure, head)
+        def run() -> None:
+            try:
+                level = meter.finish().integrated
+                self._trial_result = (self._gain(head, level, target, ceiling), ceiling)
+            except BaseException as exc:  # re-raised on the writing thread
+                self._trial_result = exc
+
+        self.trial = threading.Thread(target=run, name="loudness-trial", daemon=True)
+        self.trial.start()
+
+    def _trial_level(self) -> tuple[float, float]:
+        assert self.trial is not None
+        self.trial.join()
+        result = self._trial_result
+        if isinstance(result, BaseException):
+            raise result
+        assert result is not None
+        return result
+
+    def _gain(self, head: bytes, level: float, target: LoudnessTarget, ceiling: float) -> float:
+        """The prefix's gain to the target, corrected by what limiting and encoding take away.
+
+        The correction is measured on the prefix's first ``_TRIAL_S`` seconds: their plain
+        level (metered beside the encode) against their level limited, encoded and decoded
+        again (encoder and meter piped, on two cores).
+        """
         gain = _gain_for(target.mono_lufs, level)
         if not gain:
             return 0.0
-        encode = ["-af", _limiter(gain, ceiling), "-c:a", "libmp3lame", "-b:a", self.bitrate]
-        _, mp3 = self._probe([*encode, "-f", "mp3", "pipe:1"], head)
-        heard, _ = self._probe(measure, mp3, raw=False)
-        return gain + (_gain_for(target.mono_lufs, heard) if math.isfinite(heard) else 0.0)
+        clip = head[: round(_TRIAL_S * self.rate) * 2]
+        exe, quiet = ffmpeg_exe(), ["-hide_banner", "-nostats"]
+        raw = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1"]
+        graph = f"asplit[a][b];[a]ebur128=framelog=quiet,anullsink;[b]{_limiter(gain, ceiling)}[o]"
+        encode = [exe, *quiet, *raw, "-i", "pipe:0", "-filter_complex", graph, "-map", "[o]",
+                  "-c:a", "libmp3lame", "-b:a", self.bitrate, "-f", "mp3", "pipe:1"]  # fmt: skip
+        measure = [exe, *quiet, "-f", "mp3", "-i", "pipe:0",
+                   "-af", "ebur128=framelog=quiet", "-f", "null", "-"]  # fmt: skip
+        encoder = _Scanner.popen(encode, stdout=subprocess.PIPE)
+        assert encoder.stdout is not None
+        meter = _Scanner.popen(measure, stdin=encoder.stdout)
+        encoder.stdout.close()  # the meter owns the pipe now
+        try:
+            if _feed(encoder, clip):
+                _, heard_log = meter.communicate()
+                assert encoder.stderr is not None
+                plain_log = encoder.stderr.read()
+                encoder.wait()
+            else:
+                heard_log = plain_log = b""
+        finally:
+            for proc in (encoder, meter):
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+        logs = [(log or b"").decode(errors="replace") for log in (plain_log, heard_log)]
+        if encoder.returncode != 0 or meter.returncode != 0:
+            raise PublishError(f"loudness trial failed: {(logs[0] + logs[1]).strip()[-200:]}")
+        plain, heard = (_parse_summary(log).integrated for log in logs)
+        if not (math.isfinite(plain) and math.isfinite(heard)):
+            return gain
+        return gain + (plain + gain) - heard
 
-    def _start(self) -> None:
-        head = b"".join(self.prefix)
-        self.prefix = []
-        if self.target is not None:
-            ceiling = self.target.true_peak_dbtp - self.target.limiter_margin_db
-            self.level = (self._gain(head, self.target, ceiling), ceiling)
+    def _start_encoder(self, level: tuple[float, float] | None) -> None:
+        self.level = level
         measure = self.target is not None
-        self.encoder = _Encoder(self.out, self.rate, self.bitrate, self.level, measure=measure)
-        self.encoder.write(head)
+        self.encoder = _Encoder(self.out, self.rate, self.bitrate, level, measure=measure)
+        held, self.held = self.held, []
+        for pcm in held:
+            self.encoder.write(pcm)
 
     def finish(self) -> tuple[_Measure | None, FrameCounter]:
         if self.encoder is None:
-            self._start()
+            if self.target is not None and self.trial is None:
+                self._begin_trial()  # less speech than a prefix: all of it sets the gain
+            self._start_encoder(self._trial_level() if self.target is not None else None)
         assert self.encoder is not None
         encoder, self.encoder = self.encoder, None
         return encoder.finish()
 
     def kill(self) -> None:
+        if self.meter is not None:
+            self.meter.kill()
+            self.meter = None
+        if self.trial is not None:
+            self.trial.join()
         if self.encoder is not None:
             self.encoder.kill()
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> bool:
+    """Write ``data`` to ``proc``'s stdin and close it; False if the process stopped early."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:
+        return False
+    return True
 
 
 def _gain_for(target_lufs: float, level: float) -> float:
