@@ -30,19 +30,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from mutagen.mp3 import MP3  # noqa: E402
 
 from audiobook import engines, parallel, pipeline, profiles  # noqa: E402
 from audiobook.audio import BITRATE, assemble, ffmpeg_exe  # noqa: E402
@@ -134,10 +138,10 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def measured(name: str, run: Callable[[], float]) -> Figures:
+def measured(name: str, run: Callable[[], tuple[float, Path]]) -> tuple[Figures, Path]:
     cpu0, t0 = _cpu(), time.perf_counter()
     with TreeRss() as rss:
-        audio_s = run()
+        audio_s, mp3 = run()
     wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
     peak = rss.peak
     if not peak:  # no psutil: the largest single process we know of (understates a tree)
@@ -146,7 +150,7 @@ def measured(name: str, run: Callable[[], float]) -> Figures:
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         )
-    return Figures(name, wall, cpu, peak / 2**20, audio_s)
+    return Figures(name, wall, cpu, peak / 2**20, audio_s), mp3
 
 
 def _choice() -> engines.Choice:
@@ -159,8 +163,9 @@ def _segments(source: Path, choice: engines.Choice) -> tuple[pipeline.Prepared, 
     return prepared, pipeline._segments(prepared.article, choice.engine, None)
 
 
-def build_streamed(source: Path, out_dir: Path) -> float:
-    """The stages streamed end to end (see the module notes); returns audio seconds."""
+def build_streamed(source: Path, out_dir: Path) -> tuple[float, Path]:
+    """The stages streamed end to end (see the module notes); returns audio seconds and the
+    MP3."""
     choice = _choice()
     prepared, segments = _segments(source, choice)
     texts = [s.spoken_text for s in segments]
@@ -177,27 +182,34 @@ def build_streamed(source: Path, out_dir: Path) -> float:
         language="zh-CN", chapters=assembled.chapters,
     )  # fmt: skip
     STAGES["speak + assemble + tag"] = time.perf_counter() - t0
-    return assembled.duration_s
+    return assembled.duration_s, out
 
 
-def build_pipeline(source: Path, out_dir: Path) -> float:
+def build_pipeline(source: Path, out_dir: Path) -> tuple[float, Path]:
     options = pipeline.BuildOptions(output=out_dir, engine="espeak", cache=False)
-    return pipeline.build(source, options).episode.duration_s
+    episode = pipeline.build(source, options).episode
+    return episode.duration_s, Path(episode.mp3)
 
 
-def floor(source: Path, work: Path) -> tuple[float, str]:
-    """Raw synthesis of the same segments, serially, + one encode of that audio."""
+def floor(source: Path, episode: Path, work: Path) -> tuple[float, str]:
+    """Raw synthesis of the same segments, serially, + one plain encode of the episode's audio.
+
+    The encode is of the episode's own audio (its MP3 decoded to PCM first, untimed): the
+    same length and content the build encoded, pauses included, rather than the raw speech,
+    which is shorter by the pauses the build adds.
+    """
     choice = _choice()
     _, segments = _segments(source, choice)
-    raw = work / "floor.pcm"
-    rate = 0
     t0 = time.perf_counter()
-    with raw.open("wb") as f:
-        for seg in segments:
-            speech = choice.engine.synthesize(seg.spoken_text)
-            rate = speech.sample_rate
-            f.write(speech.pcm)
+    for seg in segments:
+        choice.engine.synthesize(seg.spoken_text)
     synth_s = time.perf_counter() - t0
+    raw, rate = work / "floor.pcm", MP3(episode).info.sample_rate
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-i", str(episode), "-f", "s16le", "-ac", "1",
+         str(raw)],
+        check=True,
+    )  # fmt: skip
     t0 = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
@@ -238,8 +250,20 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--via", choices=("stream", "pipeline"), default="pipeline")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor (long books)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, metavar="N",
+        help="seed runs, each in a fresh process; prints every run and the medians (default 5)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--json", action="store_true", help=argparse.SUPPRESS
+    )  # one run, for --repeat
     args = parser.parse_args()
     build = build_streamed if args.via == "stream" else build_pipeline
+    if not args.skip_seed and args.repeat > 1 and SEED.exists():
+        repeat_seed(args.repeat, args.via)
+        args.skip_seed = True
+        if args.skip_book:
+            return
 
     with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
         work = Path(tmp)
@@ -257,10 +281,43 @@ def main() -> None:
             out = work / name.split()[0]
             out.mkdir()
             STAGES.clear()
-            figures = measured(f"{name} (via {args.via})", lambda: build(source, out))  # noqa: B023
+            figures, mp3 = measured(f"{name} (via {args.via})", lambda: build(source, out))  # noqa: B023
             if with_floor:
-                figures.floor_s, figures.floor_parts = floor(source, work)
-            print(figures.show(), flush=True)
+                figures.floor_s, figures.floor_parts = floor(source, mp3, work)
+            print(json.dumps(asdict(figures)) if args.json else figures.show(), flush=True)
+
+
+def repeat_seed(runs: int, via: str) -> None:
+    """The seed ``runs`` times, each build (and its floor) in a fresh interpreter as the CLI
+    would run it: no module or model is warm from an earlier run. Medians are reported, since
+    one run on a shared two-core machine wanders by a tenth of a second either way."""
+    cmd = [sys.executable, __file__, "--skip-book", "--repeat", "1", "--json", "--via", via]
+    results = []
+    for i in range(runs):
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        figures = Figures(**json.loads(out.strip().splitlines()[-1]))
+        assert figures.floor_s
+        results.append(figures)
+        print(
+            f"  run {i + 1}: wall {figures.wall_s:.2f} s, floor {figures.floor_s:.2f} s "
+            f"({figures.floor_parts}), ratio {figures.wall_s / figures.floor_s:.2f} x",
+            flush=True,
+        )
+    mid = Figures(
+        f"seed article (via {via}), median of {runs} runs",
+        wall_s=statistics.median(f.wall_s for f in results),
+        cpu_s=statistics.median(f.cpu_s for f in results),
+        peak_rss_mb=max(f.peak_rss_mb for f in results),
+        audio_s=results[0].audio_s,
+        floor_s=statistics.median(f.floor_s or 0.0 for f in results),
+        floor_parts="median",
+    )
+    print(mid.show())
+    ratios = sorted(f.wall_s / (f.floor_s or 1.0) for f in results)
+    print(
+        f"  ratio per run    {', '.join(f'{r:.2f}' for r in ratios)}  (median "
+        f"{statistics.median(ratios):.2f} x; peak RSS is the largest run's)"
+    )
 
 
 if __name__ == "__main__":
