@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import shutil
 import subprocess
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -220,6 +221,7 @@ def assemble(
     bitrate: str = BITRATE,
     loudness: LoudnessTarget | None = LoudnessTarget(),
     section_levels: Sequence[int] | None = None,
+    on_encoding: Callable[[], None] | None = None,
 ) -> Assembled:
     """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
 
@@ -227,12 +229,14 @@ def assemble(
 
     ``speeches`` may be a lazy iterator in segment order (it is consumed once, one segment
     at a time, while the encoder runs). ``loudness=None`` skips normalisation (the PCM is
-    encoded as spoken).
+    encoded as spoken). ``on_encoding`` is called once the encoder has started: from then
+    on the machine is busy, and a caller can start work that would otherwise wait until
+    the end.
     """
     work = out.with_name(out.name + ".pcm")
     try:
         with work.open("wb") as sink:
-            joined = _join(speeches, segments, sink, pauses, loudness, bitrate, out)
+            joined = _join(speeches, segments, sink, pauses, loudness, bitrate, out, on_encoding)
         rate = joined.rate
         result, frames = _encode_to_target(work, out, rate, bitrate, loudness, joined)
     finally:
@@ -271,6 +275,7 @@ def _join(
     target: LoudnessTarget | None,
     bitrate: str,
     out: Path,
+    on_encoding: Callable[[], None] | None = None,
 ) -> _Joined:
     joined = _Joined()
     stream: _Stream | None = None
@@ -290,7 +295,7 @@ def _join(
         for seg, speech in _checked(pairs):
             if joined.rate == 0:
                 joined.rate = speech.sample_rate
-                stream = _Stream(joined.rate, target, bitrate, out)
+                stream = _Stream(joined.rate, target, bitrate, out, on_encoding)
                 silence(_LEAD_SILENCE_S)
             elif speech.sample_rate != joined.rate:
                 rates = f"{joined.rate} and {speech.sample_rate} Hz"
@@ -372,7 +377,10 @@ class _Scanner:
         true_peak: bool = False,
         fmt: list[str] | None = None,
         graph: list[str] | None = None,
+        background: bool = False,
     ) -> None:
+        """``background``: the scanner runs at a lower CPU priority, so on a busy machine the
+        work it checks goes first and it keeps pace with what is left over."""
         source = fmt or ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
         peak = ":peak=true" if true_peak else ""
         filters = graph or ["-af", f"ebur128=framelog=quiet{peak}"]
@@ -383,6 +391,8 @@ class _Scanner:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        if background:
+            _yield_cpu(self.proc)
         # Drain stderr as we go: a full pipe would stall ffmpeg and then us.
         self._log: list[bytes] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
@@ -430,6 +440,12 @@ class _Scanner:
         self.proc.wait()
 
 
+def _yield_cpu(proc: subprocess.Popen[bytes]) -> None:
+    """Lower a helper process's CPU priority, where the OS allows it."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+
+
 #: Speech that sets the gain: enough to know the engine's level.
 _PREFIX_S = 30.0
 #: How much of it is limited and encoded to learn what limiter and codec take away.
@@ -459,7 +475,15 @@ class _Stream:
     :func:`_encode_to_target` encodes the spooled PCM again with corrected settings.
     """
 
-    def __init__(self, rate: int, target: LoudnessTarget | None, bitrate: str, out: Path) -> None:
+    def __init__(
+        self,
+        rate: int,
+        target: LoudnessTarget | None,
+        bitrate: str,
+        out: Path,
+        on_encoding: Callable[[], None] | None = None,
+    ) -> None:
+        self.on_encoding = on_encoding
         self.rate = rate
         self.target = target
         self.bitrate = bitrate
@@ -565,6 +589,8 @@ class _Stream:
         self.level = level
         measure = self.target is not None
         self.encoder = _Encoder(self.out, self.rate, self.bitrate, level, measure=measure)
+        if self.on_encoding is not None:
+            self.on_encoding()
         held, self.held = self.held, []
         for pcm in held:
             self.encoder.write(pcm)
@@ -721,7 +747,11 @@ class _Encoder:
             "asetnsamples=n=65536:p=0[o]"
         )
         verify = ["-filter_complex", graph, "-map", "[o]"]
-        self.scanner = _Scanner(rate, fmt=["-f", "mp3"], graph=verify) if measure else None
+        # The verifier yields the CPU to the encoder and to speech synthesis: on two cores the
+        # encode is what the listener waits for, and the verifier keeps pace with what is left.
+        self.scanner = (
+            _Scanner(rate, fmt=["-f", "mp3"], graph=verify, background=True) if measure else None
+        )
         self.out = out
         self.frames = FrameCounter()
         self.errors: list[bytes] = []

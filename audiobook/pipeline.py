@@ -242,13 +242,27 @@ def build(
         )
         with contextlib.closing(speeches):
             levels = [s.level for s in prepared.article.sections]
-            assembled = assemble(speeches, segments, titles, staged_mp3, section_levels=levels)
+            assembled = assemble(
+                speeches, segments, titles, staged_mp3, section_levels=levels,
+                on_encoding=_warm_publishing,
+            )  # fmt: skip
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if options.daisy:
         report.note(f"daisy: {make_daisy(options.output, result.record.id)}")
     return result
+
+
+def _warm_publishing() -> None:
+    """Import what publishing needs (pypinyin, for the episode's file name: a quarter of a
+    second) on a thread while the speech is encoded, rather than after it. Not before: while
+    the first speech and the loudness trial are under way, it would hold up both."""
+    import threading
+
+    from audiobook.publish.slug import warm
+
+    threading.Thread(target=warm, name="warm-publishing", daemon=True).start()
 
 
 def _check_output(folder: Path) -> None:

@@ -39,8 +39,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +61,10 @@ STAGES: dict[str, float] = {}
 
 
 class TreeRss:
-    """Peak resident memory of this process plus all its descendants, sampled."""
+    """Peak resident memory of a process plus all its descendants, sampled from outside it
+    (so the sampling costs the measured build nothing)."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
@@ -71,8 +72,8 @@ class TreeRss:
         try:
             import psutil
 
-            self._me = psutil.Process()
-        except ImportError:
+            self._me = psutil.Process(pid)
+        except (ImportError, OSError):
             self._me = None
 
     def __enter__(self) -> TreeRss:
@@ -138,19 +139,39 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def measured(name: str, run: Callable[[], tuple[float, Path]]) -> tuple[Figures, Path]:
-    cpu0, t0 = _cpu(), time.perf_counter()
-    with TreeRss() as rss:
-        audio_s, mp3 = run()
-    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+def measured(name: str, source: Path, out: Path, via: str) -> tuple[Figures, Path]:
+    """One build in a fresh interpreter, as the CLI would run it (no module or model warm
+    from an earlier build), its memory sampled from here."""
+    cmd = [sys.executable, __file__, "--child", str(source), str(out), "--via", via]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    with TreeRss(proc.pid) as rss:
+        report, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"the build failed (exit {proc.returncode})")
+    data = json.loads(report.strip().splitlines()[-1])
+    STAGES.update(data["stages"])
     peak = rss.peak
-    if not peak:  # no psutil: the largest single process we know of (understates a tree)
+    if not peak:  # no psutil: the largest single process the child knew of (understates a tree)
         print("  (psutil missing: peak RSS is the largest single process, not the tree)")
-        peak = 1024 * max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        )
-    return Figures(name, wall, cpu, peak / 2**20, audio_s), mp3
+        peak = data["maxrss"]
+    return Figures(name, data["wall_s"], data["cpu_s"], peak / 2**20, data["audio_s"]), Path(
+        data["mp3"]
+    )
+
+
+def child(source: Path, out: Path, via: str) -> None:
+    """The measured side of :func:`measured`: build, then report as one JSON line."""
+    build = build_streamed if via == "stream" else build_pipeline
+    cpu0, t0 = _cpu(), time.perf_counter()
+    audio_s, mp3 = build(source, out)
+    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    maxrss = 1024 * max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    report = {"wall_s": wall, "cpu_s": cpu, "audio_s": audio_s, "mp3": str(mp3),
+              "maxrss": maxrss, "stages": STAGES}  # fmt: skip
+    print(json.dumps(report), flush=True)
 
 
 def _choice() -> engines.Choice:
@@ -252,68 +273,69 @@ def main() -> None:
     parser.add_argument("--no-floor", action="store_true", help="skip the floor (long books)")
     parser.add_argument(
         "--repeat", type=int, default=5, metavar="N",
-        help="seed runs, each in a fresh process; prints every run and the medians (default 5)",
+        help="seed builds (each with its floor); prints each and the medians (default 5)",
     )  # fmt: skip
-    parser.add_argument(
-        "--json", action="store_true", help=argparse.SUPPRESS
-    )  # one run, for --repeat
+    # One measured build, in the child process :func:`measured` starts.
+    parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    build = build_streamed if args.via == "stream" else build_pipeline
-    if not args.skip_seed and args.repeat > 1 and SEED.exists():
-        repeat_seed(args.repeat, args.via)
-        args.skip_seed = True
-        if args.skip_book:
-            return
+    if args.child:
+        child(*args.child, args.via)
+        return
 
     with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
         work = Path(tmp)
-        jobs: list[tuple[str, Path, bool]] = []
         if not args.skip_seed:
             if SEED.exists():
-                jobs.append(("seed article", SEED, True))
+                runs = [
+                    run(f"seed article (via {args.via})", SEED, work / f"seed-{i}", args.via, work)
+                    for i in range(max(1, args.repeat))
+                ]
+                report(runs)
             else:
                 print(f"(seed article skipped: {SEED} is not here)")
         if not args.skip_book:
             book = work / "book.md"
             book.write_text(book_text(args.hours), "utf-8")
-            jobs.append((f"generated book, {args.hours:g} h target", book, not args.no_floor))
-        for name, source, with_floor in jobs:
-            out = work / name.split()[0]
-            out.mkdir()
-            STAGES.clear()
-            figures, mp3 = measured(f"{name} (via {args.via})", lambda: build(source, out))  # noqa: B023
-            if with_floor:
-                figures.floor_s, figures.floor_parts = floor(source, mp3, work)
-            print(json.dumps(asdict(figures)) if args.json else figures.show(), flush=True)
+            name = f"generated book, {args.hours:g} h target (via {args.via})"
+            figures = run(name, book, work / "book", args.via, work, with_floor=not args.no_floor)
+            print(figures.show(), flush=True)
 
 
-def repeat_seed(runs: int, via: str) -> None:
-    """The seed ``runs`` times, each build (and its floor) in a fresh interpreter as the CLI
-    would run it: no module or model is warm from an earlier run. Medians are reported, since
-    one run on a shared two-core machine wanders by a tenth of a second either way."""
-    cmd = [sys.executable, __file__, "--skip-book", "--repeat", "1", "--json", "--via", via]
-    results = []
-    for i in range(runs):
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        figures = Figures(**json.loads(out.strip().splitlines()[-1]))
-        assert figures.floor_s
-        results.append(figures)
+def run(
+    name: str, source: Path, out: Path, via: str, work: Path, *, with_floor: bool = True
+) -> Figures:
+    STAGES.clear()
+    out.mkdir()
+    figures, mp3 = measured(name, source, out, via)
+    if with_floor:
+        figures.floor_s, figures.floor_parts = floor(source, mp3, work)
+    return figures
+
+
+def report(runs: list[Figures]) -> None:
+    """Each run, then (for several) the medians: one run on a shared two-core machine wanders
+    by a tenth of a second either way."""
+    if len(runs) == 1:
+        print(runs[0].show())
+        return
+    for i, f in enumerate(runs, 1):
+        assert f.floor_s
         print(
-            f"  run {i + 1}: wall {figures.wall_s:.2f} s, floor {figures.floor_s:.2f} s "
-            f"({figures.floor_parts}), ratio {figures.wall_s / figures.floor_s:.2f} x",
+            f"  run {i}: wall {f.wall_s:.2f} s, floor {f.floor_s:.2f} s ({f.floor_parts}), "
+            f"ratio {f.wall_s / f.floor_s:.2f} x",
             flush=True,
         )
     mid = Figures(
-        f"seed article (via {via}), median of {runs} runs",
-        wall_s=statistics.median(f.wall_s for f in results),
-        cpu_s=statistics.median(f.cpu_s for f in results),
-        peak_rss_mb=max(f.peak_rss_mb for f in results),
-        audio_s=results[0].audio_s,
-        floor_s=statistics.median(f.floor_s or 0.0 for f in results),
+        f"{runs[0].name}, median of {len(runs)} runs",
+        wall_s=statistics.median(f.wall_s for f in runs),
+        cpu_s=statistics.median(f.cpu_s for f in runs),
+        peak_rss_mb=max(f.peak_rss_mb for f in runs),
+        audio_s=runs[0].audio_s,
+        floor_s=statistics.median(f.floor_s or 0.0 for f in runs),
         floor_parts="median",
     )
     print(mid.show())
-    ratios = sorted(f.wall_s / (f.floor_s or 1.0) for f in results)
+    ratios = sorted(f.wall_s / (f.floor_s or 1.0) for f in runs)
     print(
         f"  ratio per run    {', '.join(f'{r:.2f}' for r in ratios)}  (median "
         f"{statistics.median(ratios):.2f} x; peak RSS is the largest run's)"

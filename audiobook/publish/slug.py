@@ -8,6 +8,11 @@ import unicodedata
 MAX_SLUG = 60
 
 
+def warm() -> None:
+    """Load pypinyin's tables now (see :func:`audiobook.pipeline.build`)."""
+    import pypinyin  # noqa: F401
+
+
 def slugify(title: str, *, fallback: str = "episode") -> str:
     """``社区干部，腾出手干实事`` → ``she-qu-gan-bu-teng-chu-shou-gan-shi-shi``.
 
