@@ -7,8 +7,9 @@
   number of segments in flight, so the assembler holds one sentence at a time, not a book.
 * **Bounded concurrency.** A cloud engine spends most of its time waiting on the network, so
   up to ``engine.concurrency`` requests run at once on worker threads; engines with global
-  state say ``concurrency = 1`` and run on the calling thread, one at a time, or, for a long
-  text on a multi-core machine, on a process pool (:mod:`audiobook.parallel`).
+  state say ``concurrency = 1`` and run on one worker thread, speaking ahead of the caller
+  (which meanwhile writes to the encoder), or, for a long text on a multi-core machine, on
+  a process pool (:mod:`audiobook.parallel`).
 * **Retries.** An engine error whose ``transient`` attribute is true (dropped or refused
   connections, timeouts, no audio, truncated audio, 403/429/5xx) is retried with exponential
   backoff and jitter, so a fleet of clients does not hammer a struggling service in step.
@@ -198,7 +199,7 @@ def synthesize_iter(
 
     A single-threaded engine (``concurrency == 1``, e.g. espeak-ng) on a multi-core machine
     speaks a long text on a process pool (:mod:`audiobook.parallel`); otherwise requests run
-    on worker threads (network engines) or on the calling thread.
+    on worker threads (as many as the engine's concurrency; one for espeak-ng).
     """
     policy = retry or RetryPolicy()
     rng = rng or random.Random()
@@ -222,19 +223,24 @@ def synthesize_iter(
 
     stop = threading.Event()
 
+    failed: list[BaseException] = []  # the first segment that failed for good
+
     def work(i: int) -> Speech:
-        speech = _speak_with_retries(engine, segments[i], policy, stop, rng, sleep)
+        if failed:  # queued before another segment failed for good: never start
+            raise _Stopped
+        try:
+            speech = _speak_with_retries(engine, segments[i], policy, stop, rng, sleep)
+        except _Stopped:
+            raise
+        except BaseException as exc:
+            failed.append(exc)
+            raise
         store(i, speech)
         return speech
 
-    if limit == 1:
-        for i, seg in enumerate(segments):
-            speech = lookup(i) or work(i)
-            if on_done:
-                on_done(seg)
-            yield speech
-        return
-
+    # Requests run on worker threads even for a one-at-a-time engine: the caller (the
+    # assembler) spends its time writing to the encoder, and a worker that speaks the next
+    # sentence meanwhile keeps the encoder fed (ctypes and sockets release the GIL).
     ahead = max(1, window or 4 * limit)
     pending: deque[tuple[int, Future[Speech] | Speech]] = deque()
     inflight: dict[str, Future[Speech]] = {}
@@ -262,7 +268,8 @@ def synthesize_iter(
                 if isinstance(head, Future) and not head.done():
                     wait(list(unreported), return_when=FIRST_COMPLETED)
                 for future in [f for f in unreported if f.done()]:
-                    future.result()  # raises the first real failure
+                    if future.exception() is not None:  # the first real failure, not a _Stopped
+                        raise failed[0] if failed else future.exception()  # type: ignore[misc]
                     for i in unreported.pop(future):
                         if on_done:
                             on_done(segments[i])

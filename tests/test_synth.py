@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,10 +92,27 @@ def test_results_in_segment_order_with_each_reported_once() -> None:
     assert sorted(done) == list(range(20))
 
 
-def test_single_connection_engines_run_on_the_calling_thread() -> None:
-    engine = Scripted(concurrency=1)
-    run(engine, segments("一", "二", "三"))
-    assert engine.threads == {threading.current_thread().name}
+def test_one_at_a_time_engines_speak_ahead_on_one_worker_thread() -> None:
+    """The caller (the assembler) writes to the encoder while one worker speaks ahead, never
+    two at once: espeak-ng's library keeps global state."""
+    busy, peak = [0], [0]
+    guard = threading.Lock()
+
+    def hook(_text: str) -> None:
+        with guard:
+            busy[0] += 1
+            peak[0] = max(peak[0], busy[0])
+        time.sleep(0.002)
+        with guard:
+            busy[0] -= 1
+
+    engine = Scripted(concurrency=1, hook=hook)
+    texts = [f"句{i}" for i in range(12)]
+    speeches = run(engine, segments(*texts))
+    assert [s.pcm.rstrip(b"\0").decode() for s in speeches] == texts
+    assert len(engine.threads) == 1
+    assert threading.current_thread().name not in engine.threads
+    assert peak[0] == 1
 
 
 def test_concurrency_is_bounded_by_engine_and_caller() -> None:

@@ -209,6 +209,16 @@ def _candidates(text: str) -> tuple[list[Candidate], _ArticleLM | None]:
     out: list[Candidate] = []
     # breaks[i]: no word spans the boundary between sh[i-1] and sh[i].
     breaks = [True] + [not stats.adjacent_word(sh[i - 1], sh[i]) for i in range(1, len(sh))]
+    # The same few thousand character pairs are asked about tens of thousands of times.
+    joined: dict[str, bool] = {}
+
+    def joins(left: str, right: str) -> bool:
+        pair = left + right
+        known = joined.get(pair)
+        if known is None:
+            known = joined[pair] = stats.joins(left, right)
+        return known
+
     line_start = 0
     for line in sh.split("\n"):
         line_end = line_start + len(line)
@@ -218,7 +228,7 @@ def _candidates(text: str) -> tuple[list[Candidate], _ArticleLM | None]:
                 continue
             for j in range(i + MIN_LEN, min(line_end, i + MAX_LEN)):
                 right = sh[j]
-                if not breaks[j] or not stats.joins(left, right):
+                if not breaks[j] or not joins(left, right):
                     continue
                 cand = _score(doc, i, j, left + right)
                 if cand is not None:
