@@ -27,6 +27,9 @@ _CHARS_UTF8 = 1
 _EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_MSG_TERMINATED = 1, 2, 5, 6
 _RATE, _VOLUME, _PITCH = 1, 2, 3
 _DEFAULT_WPM = 175
+#: Audio per callback. The library's default (60 ms) means a Python callback, and a wait for
+#: the GIL, every 60 ms of speech; a second's worth costs a sixteenth of that.
+_BUFFER_MS = 1000
 
 
 class _Event(ctypes.Structure):
@@ -81,7 +84,7 @@ def _library() -> _Library:
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
         data_parent = os.path.dirname(espeakng_loader.get_data_path())
         rate = lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data_parent.encode(), _INITIALIZE_DONT_EXIT
+            _AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_parent.encode(), _INITIALIZE_DONT_EXIT
         )
         if rate <= 0:
             raise EngineError(f"libespeak-ng failed to initialise (data in {data_parent})")
