@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -379,8 +380,9 @@ class _Scanner:
         graph: list[str] | None = None,
         background: bool = False,
     ) -> None:
-        """``background``: the scanner runs at a lower CPU priority, so on a busy machine the
-        work it checks goes first and it keeps pace with what is left over."""
+        """``background``: the scanner runs at a lower CPU priority and reads from a backlog
+        held here (up to ``_BACKLOG`` writes), so on a busy machine the work it checks goes
+        first, and the scanner catches up with what is left over instead of holding it back."""
         source = fmt or ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
         peak = ":peak=true" if true_peak else ""
         filters = graph or ["-af", f"ebur128=framelog=quiet{peak}"]
@@ -397,6 +399,12 @@ class _Scanner:
         self._log: list[bytes] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        self._backlog: queue.Queue[bytes | None] | None = None
+        self._failed = False
+        if background:
+            self._backlog = queue.Queue(maxsize=_BACKLOG)
+            self._feeder = threading.Thread(target=self._feed, daemon=True)
+            self._feeder.start()
 
     @staticmethod
     def popen(cmd: list[str], **pipes: object) -> subprocess.Popen[bytes]:
@@ -413,11 +421,36 @@ class _Scanner:
                 del self._log[:100]
 
     def write(self, data: bytes) -> None:
+        if self._backlog is not None:
+            if self._failed:
+                raise PublishError(f"loudness scanner stopped: {self._text()[-200:]}")
+            self._backlog.put(data)
+            return
         assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(data)
         except BrokenPipeError as exc:
             raise PublishError(f"loudness scanner stopped: {self._text()[-200:]}") from exc
+
+    def _feed(self) -> None:
+        """A background scanner's writer: it takes the backlog until the end marker (and,
+        once the scanner has stopped, drops it), so whoever writes to us never waits on a
+        scanner that has fallen behind."""
+        assert self._backlog is not None and self.proc.stdin is not None
+        while (chunk := self._backlog.get()) is not None:
+            if not self._failed:
+                try:
+                    self.proc.stdin.write(chunk)
+                except (OSError, ValueError):
+                    self._failed = True
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()
+
+    def _end_input(self) -> None:
+        if self._backlog is not None:
+            self._backlog.put(None)
+            self._feeder.join()
+            self._backlog = None
 
     def _text(self) -> str:
         return b"".join(self._log).decode(errors="replace")
@@ -427,6 +460,7 @@ class _Scanner:
 
     def finish_log(self) -> str:
         assert self.proc.stdin is not None
+        self._end_input()
         with contextlib.suppress(BrokenPipeError):
             self.proc.stdin.close()
         self.proc.wait()
@@ -437,7 +471,13 @@ class _Scanner:
 
     def kill(self) -> None:
         self.proc.kill()
+        self._end_input()  # the feeder's writes fail now: it drops the backlog and ends
         self.proc.wait()
+
+
+#: A background scanner's backlog, in writes (blocks of up to 64 KB of MP3): a whole
+#: article's episode, or half an hour of a book's, before the encoder is held back.
+_BACKLOG = 256
 
 
 def _yield_cpu(proc: subprocess.Popen[bytes]) -> None:
