@@ -429,7 +429,7 @@ class _Scanner:
         assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(data)
-        except BrokenPipeError as exc:
+        except (BrokenPipeError, ValueError) as exc:  # ValueError: closed, after kill()
             raise PublishError(f"loudness scanner stopped: {self._text()[-200:]}") from exc
 
     def _feed(self) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -10,13 +13,14 @@ from audiobook.audio import (
     FrameCounter,
     LoudnessTarget,
     Pauses,
+    _Scanner,
     assemble,
     decode_file,
     decode_to_pcm,
     read_gapless,
     trim,
 )
-from audiobook.errors import EngineError
+from audiobook.errors import EngineError, PublishError
 from audiobook.models import Segment
 
 
@@ -177,3 +181,58 @@ def test_too_few_speeches_is_an_error(tmp_path: Path) -> None:
 def test_mixed_sample_rates_are_refused(tmp_path: Path) -> None:
     with pytest.raises(EngineError):
         assemble([tone(0.3), tone(0.3, 16000)], _book(1, 2), ["a"], tmp_path / "e.mp3")
+
+
+def test_speech_keeps_arriving_while_the_gain_is_tried(tmp_path: Path) -> None:
+    """Past the prefix the gain trial runs on a thread while sentences keep coming; they are
+    held, then encoded in order: nothing is lost or doubled, and the level still lands."""
+    segs = _book(4, 10)  # 40 sentences, about 60 s: beyond the 30 s prefix
+    started: list[int] = []
+    pulled: list[int] = []
+
+    def slow():  # type: ignore[no-untyped-def]
+        for n in range(len(segs)):
+            pulled.append(n)
+            time.sleep(0.005)  # an engine that takes a moment per sentence
+            yield tone(1.2 + 0.1 * (n % 3), 22050)
+
+    out = tmp_path / "e.mp3"
+    result = assemble(
+        slow(), segs, ["a", "b", "c", "d"], out, on_encoding=lambda: started.append(len(pulled))
+    )
+    assert len(started) == 1 and 0 < started[0] < len(segs)  # the encoder began mid-stream
+    pcm, _rate = decode_file(out)
+    assert len(pcm) // 2 == result.samples
+    integrated, peak = ebur128(str(out))
+    assert abs(integrated - -16.0) <= 1.0 and peak <= -1.0
+    # One encode: the streamed one (a second would come from the spool and hide a loss).
+    assert result.loudness is not None and result.loudness.encodes == 1
+
+
+def test_a_background_scanner_measures_what_a_plain_one_does() -> None:
+    speech = peaky(12.0)
+    plain = _Scanner(speech.sample_rate)
+    background = _Scanner(speech.sample_rate, background=True)
+    for scanner in (plain, background):
+        for i in range(0, len(speech.pcm), 4096):
+            scanner.write(speech.pcm[i : i + 4096])
+    if hasattr(os, "getpriority"):
+        assert os.getpriority(os.PRIO_PROCESS, background.proc.pid) >= 10
+    assert background.finish() == plain.finish()
+
+
+def test_killing_a_background_scanner_never_blocks_its_writers() -> None:
+    scanner = _Scanner(22050, background=True)
+    os.kill(scanner.proc.pid, signal.SIGSTOP)  # a scanner that has stopped reading
+    try:
+        chunk = b"\0" * 65536
+        for _ in range(64):  # more than any pipe holds: the backlog takes it
+            scanner.write(chunk)
+    finally:
+        os.kill(scanner.proc.pid, signal.SIGCONT)
+    started = time.monotonic()
+    scanner.kill()
+    assert time.monotonic() - started < 5
+    with pytest.raises(PublishError):
+        for _ in range(512):
+            scanner.write(chunk)
