@@ -8,13 +8,15 @@ Why it is shaped this way:
   audio to the sample.
 * **Encoded as it is spoken, bounded memory.** Each segment's trimmed PCM (and the pauses)
   is spooled to a temporary file on disk and, once the first ``_PREFIX_S`` seconds have set
-  the gain (their level, then the same prefix limited and MP3-encoded to see what the
-  limiter and codec take away), streamed straight into the one encode while later segments
-  are still being spoken. Only one segment is ever in memory, so a ten-hour book costs what
-  a sentence costs, and speaking and encoding overlap on two cores. A second ffmpeg decodes
-  the MP3 *as it is written* and measures what a listener will hear; if that misses the
-  target (true peak above the ceiling, or loudness off by more than half a LU), the spooled
-  PCM is encoded again with corrected settings (``Loudness.encodes`` records how often).
+  the gain (their level, metered as they arrive, then ``_TRIAL_S`` seconds of them limited
+  and MP3-encoded on a thread to see what the limiter and codec take away, while speech
+  keeps arriving), streamed straight into the one encode while later segments are still
+  being spoken. Only a few segments are ever in memory, so a ten-hour book costs what a
+  minute costs, and speaking and encoding overlap on two cores. A second ffmpeg decodes the
+  MP3 *as it is written* and measures what a listener will hear, at a lower CPU priority and
+  from a backlog, so it never holds the encoder back; if that misses the target (true peak
+  above the ceiling, or loudness off by more than half a LU), the spooled PCM is encoded
+  again with corrected settings (``Loudness.encodes`` records how often).
 * **Loudness convention (the pan law).** The episode is mono. A podcast app plays a mono
   file on both earbuds/speakers, which a listener hears about 3 dB louder than the BS.1770
   single-channel figure. The target is therefore stated, by default, as *dual-mono*
