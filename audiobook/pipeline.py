@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from audiobook import engines, profiles
-from audiobook.audio import Assembled, assemble
+from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
 from audiobook.errors import PublishError
 from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
@@ -207,6 +208,7 @@ def build(
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
+    threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
     book = _isolate(source)
     prepared = None if book else prepare(source, options.clean)
     _check_output(options.output)
@@ -254,12 +256,17 @@ def build(
     return result
 
 
+def _find_ffmpeg() -> None:
+    """Finding ffmpeg runs it once (``-version``): let that happen beside the front end. A
+    missing ffmpeg is reported where the encode needs it, with one line, not from here."""
+    with contextlib.suppress(Exception):
+        ffmpeg_exe()
+
+
 def _warm_publishing() -> None:
     """Import what publishing needs (pypinyin, for the episode's file name: a quarter of a
     second) on a thread while the speech is encoded, rather than after it. Not before: while
     the first speech and the loudness trial are under way, it would hold up both."""
-    import threading
-
     from audiobook.publish.slug import warm
 
     threading.Thread(target=warm, name="warm-publishing", daemon=True).start()
