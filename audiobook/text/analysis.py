@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,9 +49,11 @@ def dictionary() -> Mapping[str, float]:
     return wordstore.store().words
 
 
-def cut(text: str) -> Iterator[str]:
-    """jieba's segmentation of ``text`` (with its HMM for words it does not know)."""
-    return wordstore.tokenizer().cut(text, HMM=True)
+@lru_cache(maxsize=16)
+def cut(text: str) -> tuple[str, ...]:
+    """jieba's segmentation of ``text`` (with its HMM for words it does not know); kept for
+    the few texts a cleaning looks at, since several rules segment the same shadow."""
+    return tuple(wordstore.tokenizer().cut(text, HMM=True))
 
 
 def release_models() -> None:
@@ -61,7 +63,7 @@ def release_models() -> None:
     child, before the script). The store's pages are file-backed, so this mostly returns the
     caches; the next cleaning opens the store again.
     """
-    for cached in (generic_lm, shadow, _bigrams):
+    for cached in (generic_lm, shadow, _bigrams, cut):
         cached.cache_clear()
     wordstore.release()
     import gc
