@@ -264,7 +264,7 @@ def _find_ffmpeg() -> None:
 
 
 def _warm_publishing() -> None:
-    """Import what publishing needs (pypinyin, for the episode's file name: a quarter of a
+    """Import what publishing needs (pypinyin, for the episode's file name: a sixth of a
     second) on a thread while the speech is encoded, rather than after it. Not before: while
     the first speech and the loudness trial are under way, it would hold up both."""
     from audiobook.publish.slug import warm
