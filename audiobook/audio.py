@@ -127,8 +127,6 @@ class Assembled:
     cues: tuple[Cue, ...]
     loudness: Loudness | None = None
     gapless: Gapless | None = None
-    #: Seconds of speech per section index (for books: which sections were heard at all).
-    section_starts: dict[int, float] = field(default_factory=dict, hash=False, compare=False)
 
 
 @cache
@@ -198,7 +196,7 @@ def trim(speech: Speech, *, threshold_dbfs: float = -45.0, keep_ms: int = 20) ->
     Scans 5 ms windows inward from each end only as far as the silence goes, so the cost is
     the length of the silence, not of the sentence.
     """
-    pcm = speech.pcm[: len(speech.pcm) // 2 * 2]
+    pcm = speech.pcm if len(speech.pcm) % 2 == 0 else speech.pcm[:-1]
     window = max(1, speech.sample_rate // 200) * 2
     floor = 32768 * 10 ** (threshold_dbfs / 20)
     n = len(pcm)
@@ -249,8 +247,7 @@ def assemble(
     total = joined.samples / rate
     chapters = _chapters(joined.starts, section_titles, total, section_levels)
     return Assembled(
-        total, joined.samples, rate, chapters, tuple(joined.cues), result, gapless,
-        dict(joined.starts),
+        total, joined.samples, rate, chapters, tuple(joined.cues), result, gapless
     )  # fmt: skip
 
 
@@ -261,7 +258,6 @@ def assemble(
 class _Joined:
     rate: int = 0
     samples: int = 0
-    samples_spoken: int = 0
     starts: dict[int, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     #: The streamed encode: what it measured, its frames and the (gain, ceiling) it used.
@@ -311,12 +307,11 @@ def _join(
             now = joined.samples / joined.rate
             joined.starts.setdefault(seg.section, now)
             write(pcm)
-            joined.samples_spoken += len(pcm) // 2
             joined.cues.append(
                 Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
             )
             previous = seg
-        if joined.samples_spoken == 0:
+        if not joined.cues:  # a cue per sentence that made a sound
             raise EngineError("nothing to speak: the article has no speakable sentences")
         silence(_TAIL_SILENCE_S)
         assert stream is not None
@@ -349,16 +344,14 @@ class _Measure:
 _SUMMARY = {
     "integrated": re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS"),
     "range_lu": re.compile(r"LRA:\s+(-?[\d.]+) LU"),
-    "true_peak": re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS"),
 }
 
 
-def _parse_summary(log: str, name: str = "") -> _Measure:
-    """The ``Summary:`` block of the ``ebur128`` instance called ``name`` (or the last)."""
-    at = log.rfind(f"{name} @") if name else log.rfind("Summary:")
+def _parse_summary(log: str) -> _Measure:
+    """The last ``Summary:`` block of ``ebur128`` in an ffmpeg log (true peak is measured
+    separately: see :class:`_Encoder`)."""
+    at = log.rfind("Summary:")
     tail = log[at:] if at >= 0 else ""
-    if name and "Summary:" in tail[tail.find("Summary:") + 1 :]:
-        tail = tail[: tail.find("Summary:", tail.find("Summary:") + 1)]
     values: dict[str, float | None] = {}
     for name, pattern in _SUMMARY.items():
         match = pattern.search(tail)
@@ -367,7 +360,7 @@ def _parse_summary(log: str, name: str = "") -> _Measure:
         )
     if values["integrated"] is None:
         raise PublishError(f"ffmpeg ebur128 gave no measurement: {log.strip()[-200:]}")
-    return _Measure(values["integrated"], values["range_lu"] or 0.0, values["true_peak"])
+    return _Measure(values["integrated"], values["range_lu"] or 0.0, None)
 
 
 class _Scanner:
@@ -377,7 +370,6 @@ class _Scanner:
         self,
         rate: int,
         *,
-        true_peak: bool = False,
         fmt: list[str] | None = None,
         graph: list[str] | None = None,
         background: bool = False,
@@ -386,15 +378,12 @@ class _Scanner:
         held here (up to ``_BACKLOG`` writes), so on a busy machine the work it checks goes
         first, and the scanner catches up with what is left over instead of holding it back."""
         source = fmt or ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
-        peak = ":peak=true" if true_peak else ""
-        filters = graph or ["-af", f"ebur128=framelog=quiet{peak}"]
+        filters = graph or ["-af", "ebur128=framelog=quiet"]
         cmd = [
             ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0",
             *filters, "-f", "null", "-",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        self.proc = self.popen(cmd)
         if background:
             _yield_cpu(self.proc)
         # Drain stderr as we go: a full pipe would stall ffmpeg and then us.
@@ -947,10 +936,19 @@ def _reserve_tag(out: Path) -> None:
     ID3().save(out, v2_version=4, padding=lambda _info: TAG_RESERVE)
 
 
+def keep_tag_space(info: object) -> int:
+    """mutagen's ``padding`` rule for rewriting our tags: keep the space the tag has (so
+    the audio after it is never moved: an in-place rewrite), and reserve anew only when a
+    tag outgrows it. mutagen's default would shrink a small file's reserve, moving the whole
+    MP3, and the next, larger tag would move it back."""
+    padding = int(getattr(info, "padding", -1))
+    return padding if padding >= 0 else TAG_RESERVE
+
+
 def _write_gapless_tag(out: Path, gapless: Gapless) -> None:
     """An ID3v2 tag holding only ``iTunSMPB``; the publisher adds the rest and keeps it."""
     from mutagen.id3 import COMM, ID3
 
     tags = ID3()
     tags.add(COMM(encoding=0, lang="eng", desc="iTunSMPB", text=[gapless.itunsmpb()]))
-    tags.save(out, v2_version=4)
+    tags.save(out, v2_version=4, padding=keep_tag_space)
