@@ -17,8 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from audiobook.models import Article
 from audiobook.text.clean import clean
 from audiobook.text.convert import DEFAULT_PROFILE, PROFILES, convert
+from audiobook.text.read import read_source
 from audiobook.text.structure import structure
 
 
@@ -41,20 +43,19 @@ def cer(hypothesis: str, gold: str) -> float:
     return edit_distance(letters(hypothesis), ref) / max(1, len(ref))
 
 
-def read(path: Path) -> str:
-    try:
-        from audiobook.text.read import read_path  # the pipeline's reader, when present
-    except ImportError:
-        return path.read_text("utf-8")
-    return read_path(path).text
+def sections(raw: str, profile: str = DEFAULT_PROFILE) -> Article:
+    return structure(convert(clean(raw).text, profile))
 
 
-def sections_text(raw: str, profile: str = DEFAULT_PROFILE) -> str:
-    article = structure(convert(clean(raw).text, profile))
+def article_text(article: Article) -> str:
     parts = [article.byline or "", article.title or ""]
     for section in article.sections:
         parts += [section.title, section.text]
     return "\n".join(parts)
+
+
+def sections_text(raw: str, profile: str = DEFAULT_PROFILE) -> str:
+    return article_text(sections(raw, profile))
 
 
 def main() -> None:
@@ -64,15 +65,15 @@ def main() -> None:
     parser.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILES)
     parser.add_argument("--profiles", action="store_true", help="compare every OpenCC profile")
     args = parser.parse_args()
-    raw, gold = read(args.article), args.gold.read_text("utf-8")
+    raw, gold = read_source(args.article).text, args.gold.read_text("utf-8")
+    article = sections(raw, args.profile)
     baseline = cer(convert(raw, args.profile), gold)
-    ours = cer(sections_text(raw, args.profile), gold)
+    ours = cer(article_text(article), gold)
     print(f"baseline (OpenCC {args.profile}, no cleaning): {baseline:.2%}")
     print(f"audiobook sections ({args.profile}):          {ours:.2%}")
     if args.profiles:
         for profile in PROFILES:
             print(f"  profile {profile:6s}: {cer(sections_text(raw, profile), gold):.2%}")
-    article = structure(convert(clean(raw).text, args.profile))
     print(f"sections: {len(article.sections)}")
     for section in article.sections:
         print(f"  - {section.title}")

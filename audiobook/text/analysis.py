@@ -152,7 +152,6 @@ class GenericLM:
 
     unigram: Mapping[str, float]
     bigram: Mapping[str, float]
-    occurs: Mapping[str, float]
     ends: Mapping[str, float]
     total: float
 
@@ -162,7 +161,7 @@ class GenericLM:
     def p(self, prev: str, ch: str) -> float:
         if not _wordlike(prev):
             return self.p_uni(ch)  # after punctuation a new word starts
-        occ = self.occurs.get(prev, 0.0) + 1.0
+        occ = self.unigram.get(prev, 0.0) + 1.0
         end = self.ends.get(prev, 0.0) + 1.0
         if not _wordlike(ch):
             # Punctuation follows the end of a word (the dictionary has no punctuation).
@@ -175,4 +174,4 @@ def generic_lm() -> GenericLM:
     """The generic model, whose tables are built once from jieba's dictionary and then
     memory-mapped (see :mod:`audiobook.text.wordstore`)."""
     store = wordstore.store()
-    return GenericLM(store.unigram, store.bigram, store.unigram, store.ends, store.lm_total)
+    return GenericLM(store.unigram, store.bigram, store.ends, store.lm_total)

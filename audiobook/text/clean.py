@@ -16,7 +16,6 @@ rest of the article never uses — never from a list of one article's fragments.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from importlib import resources
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from audiobook.errors import ConfigError
 from audiobook.models import Cleaned, Removal
-from audiobook.text import splice
+from audiobook.text import has_letter_or_number, splice
 from audiobook.text.analysis import DocStats, shadow
 
 Span = tuple[int, int]
@@ -76,11 +75,7 @@ def _regex_rule(pattern: re.Pattern[str]) -> Callable[[str, _Context], list[Span
 
 def _emoji(text: str, ctx: _Context) -> list[Span]:
     # Only symbols that are pictographs; CJK punctuation and letters never match the class above.
-    return [m.span() for m in _EMOJI.finditer(text) if not _has_letter(m.group())]
-
-
-def _has_letter(s: str) -> bool:
-    return any(unicodedata.category(c).startswith(("L", "N")) for c in s)
+    return [m.span() for m in _EMOJI.finditer(text) if not has_letter_or_number(m.group())]
 
 
 # --- line-level rules ------------------------------------------------------------------------
@@ -227,23 +222,17 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     of a listed keyword goes; a single keyword in an otherwise clean text stays unless it
     itself breaks a word.
     """
-    keywords = sorted(
-        {shadow(k) for k in ctx.keywords + ctx.user_keywords if k.strip()}, key=len, reverse=True
-    )
-    if not keywords:
+    if ctx.keyword_pattern is None:
         return []
     sh = shadow(text)
-    pattern = re.compile("|".join(re.escape(k) for k in keywords))
-    hits = [m.span() for m in pattern.finditer(sh)]
+    hits = [m.span() for m in ctx.keyword_pattern.finditer(sh)]
     if not hits:
         return []
     stats = DocStats.of(sh)
     inserted = [h for h in hits if _breaks_word(sh, h, stats)]
     if len(inserted) >= 2:
         return hits
-    # Keywords the user named for this run are spam by their word, wherever they stand.
-    mine = {shadow(k) for k in ctx.user_keywords if k.strip()}
-    return [h for h in hits if h in inserted or sh[h[0] : h[1]] in mine]
+    return [h for h in hits if h in inserted or sh[h[0] : h[1]] in ctx.mine]
 
 
 def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
@@ -258,9 +247,18 @@ def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
 
 
 class _Context:
+    """What the rules need that stays the same for every pass of one :func:`clean` call."""
+
     def __init__(self, keywords: tuple[str, ...], user_keywords: tuple[str, ...]) -> None:
-        self.keywords = keywords
-        self.user_keywords = user_keywords
+        # Keywords are matched on the shadow, longest first.
+        shadowed = sorted(
+            {shadow(k) for k in keywords + user_keywords if k.strip()}, key=len, reverse=True
+        )
+        self.keyword_pattern: re.Pattern[str] | None = (
+            re.compile("|".join(re.escape(k) for k in shadowed)) if shadowed else None
+        )
+        # Keywords the user named for this run are spam by their word, wherever they stand.
+        self.mine = {shadow(k) for k in user_keywords if k.strip()}
 
 
 _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {

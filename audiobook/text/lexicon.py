@@ -1,17 +1,21 @@
-"""Pronunciation: a user lexicon for every engine, and word-level G2P for the offline voice.
+"""Pronunciation: a user lexicon whose ``say`` spellings every engine hears.
 
-Two levers, because the engines differ. The edge service reads characters and rejects custom
-SSML, so the only way to fix a place name there is to substitute characters it reads right
-(扎赉诺尔 -> 扎赖诺尔): :meth:`Lexicon.apply`. espeak-ng's Mandarin voice reads characters one by
-one and gets polyphones wrong (行长, 重庆); for it :func:`to_espeak` turns text into tone-numbered
-pinyin chosen by pypinyin's phrase data (and the lexicon), which espeak's ``cmn`` voice speaks.
+The edge service reads characters and rejects custom SSML, and espeak-ng's Mandarin voice reads
+characters through its own word-level G2P; neither takes pinyin from us. So the one lever is
+substituting characters an engine reads right for a word it reads wrong (扎赉诺尔 -> 扎赖诺尔):
+:meth:`Lexicon.apply`, run on every segment's spoken text whatever the engine. An entry's
+``pinyin`` (tone-numbered syllables) is checked against the word's length and kept
+(:meth:`Lexicon.pinyin`) as a record of the intended reading, for reference and for a future
+engine that accepts pinyin; it is not sent to any engine today.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -31,24 +35,31 @@ class Entry:
     say: str | None = None
 
 
+def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One alternation of ``words``, longest first (so 扎赉诺尔 wins over any shorter entry)."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+
+
 @dataclass(frozen=True)
 class Lexicon:
     entries: tuple[Entry, ...] = ()
 
-    def _pattern(self, entries: tuple[Entry, ...]) -> re.Pattern[str] | None:
-        words = sorted({e.word for e in entries}, key=len, reverse=True)
-        return re.compile("|".join(re.escape(w) for w in words)) if words else None
+    @cached_property
+    def _substitution(self) -> tuple[dict[str, str], re.Pattern[str] | None]:
+        """word -> ``say`` spelling and the pattern matching those words, built once."""
+        subs = {e.word: e.say for e in self.entries if e.say}
+        return subs, _pattern(subs)
 
     def apply(self, text: str) -> str:
         """Substitute each word that has a ``say`` spelling (longest words first)."""
-        subs = {e.word: e.say for e in self.entries if e.say}
-        pattern = self._pattern(tuple(e for e in self.entries if e.say))
+        subs, pattern = self._substitution
         if pattern is None:
             return text
         return pattern.sub(lambda m: subs[m.group(0)], text)
 
     def pinyin(self) -> dict[str, list[str]]:
-        """word -> tone-numbered syllables, for pypinyin's phrase table."""
+        """word -> tone-numbered syllables, as recorded (no engine is sent these)."""
         out: dict[str, list[str]] = {}
         for e in self.entries:
             if e.pinyin:

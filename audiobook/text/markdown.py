@@ -28,8 +28,8 @@ def to_text(source: str) -> str:
             if text.strip():
                 lines.append(heading + text.strip())
             heading = ""
-        elif token.type in ("fence", "code_block", "html_block", "hr"):
-            continue
+        # Other tokens are skipped: code and HTML blocks and rules are not read; lists and
+        # quotes are read through the paragraphs inside them.
     return "\n".join(lines) + "\n"
 
 

@@ -9,20 +9,15 @@ hear where they landed), except the placeholder title of an untitled lead.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from audiobook.models import Article, Segment
+from audiobook.text import has_letter_or_number
 from audiobook.text.lexicon import Lexicon
 from audiobook.text.normalise import normalise as normalise_text
 from audiobook.text.structure import LEAD_TITLE
 
 _SENTENCE = re.compile(r"[^。！？!?；;…\n]*(?:[。！？!?；;…]+[”’」』\"）)]*|$)")
 _PAUSE = re.compile(r"(?<=[，,、：:—])")
-
-
-def _speakable(s: str) -> bool:
-    """Engines fail on pieces with nothing to say (only punctuation or spaces)."""
-    return any(unicodedata.category(c)[0] in "LN" for c in s)
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -75,11 +70,11 @@ def script(
                 piece
                 for sentence in ([block] if is_heading else sentences(block))
                 for piece in _fit(sentence, max_chars)
-                if _speakable(piece)
+                if has_letter_or_number(piece)
             ]
             for k, piece in enumerate(pieces):
                 said = spoken(piece)
-                if not _speakable(said):
+                if not has_letter_or_number(said):
                     continue
                 out.append(
                     Segment(

@@ -149,12 +149,10 @@ class _Doc:
 class _ArticleLM:
     """Character bigrams of the article, backed off (Witten-Bell) to :func:`generic_lm`.
 
-    Two uses. ``edge_gain`` compares the text with a passage cut out against the text as it
+    ``edge_gain`` compares the text with a passage cut out against the text as it
     stands, at the only places they differ: the new join ``text[s-1] + text[e]`` against the
     two transitions it replaces. A splice pasted mid-word scores high (委|員 rejoined, 委|藍 and
-    藍|員 never seen); a cut at an ordinary word boundary scores near zero. ``foreign`` is the
-    per-character log-likelihood ratio "some other Chinese text" vs "this article" (leave one
-    out), summed over stretches whose membership is in doubt.
+    藍|員 never seen); a cut at an ordinary word boundary scores near zero.
     """
 
     def __init__(self, sh: str) -> None:
@@ -184,41 +182,18 @@ class _ArticleLM:
             - math.log(self.p(s[j - 1], s[j], 1))
         )
 
-    def foreign(self, i: int, j: int) -> float:
-        s = self.sym
-        total = 0.0
-        for k in range(max(1, i), j):
-            if lm_class(s[k]) != s[k] or not (is_han(s[k]) and is_han(s[k - 1])):
-                continue
-            total += math.log(self.generic.p(s[k - 1], s[k])) - math.log(self.p(s[k - 1], s[k], 1))
-        return total
-
 
 def candidates(text: str) -> list[Candidate]:
     """Every passage with a word-breaking cut, scored (for inspection and calibration)."""
-    return _candidates(text)[0]
-
-
-def _candidates(text: str) -> tuple[list[Candidate], _ArticleLM | None]:
     sh = shadow(text)
     if len(sh) < MIN_LEN + 2:
-        return [], None
+        return []
     doc = _Doc(text, sh)
     lm = _ArticleLM(sh)
     stats = doc.stats
     out: list[Candidate] = []
     # breaks[i]: no word spans the boundary between sh[i-1] and sh[i].
     breaks = [True] + [not stats.adjacent_word(sh[i - 1], sh[i]) for i in range(1, len(sh))]
-    # The same few thousand character pairs are asked about tens of thousands of times.
-    joined: dict[str, bool] = {}
-
-    def joins(left: str, right: str) -> bool:
-        pair = left + right
-        known = joined.get(pair)
-        if known is None:
-            known = joined[pair] = stats.joins(left, right)
-        return known
-
     line_start = 0
     for line in sh.split("\n"):
         line_end = line_start + len(line)
@@ -228,13 +203,13 @@ def _candidates(text: str) -> tuple[list[Candidate], _ArticleLM | None]:
                 continue
             for j in range(i + MIN_LEN, min(line_end, i + MAX_LEN)):
                 right = sh[j]
-                if not breaks[j] or not joins(left, right):
+                if not breaks[j] or not stats.joins(left, right):
                     continue
                 cand = _score(doc, i, j, left + right)
                 if cand is not None:
                     out.append(replace(cand, edge=lm.edge_gain(i, j)))
         line_start = line_end + 1
-    return out, lm
+    return out
 
 
 def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
@@ -249,6 +224,8 @@ def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
     evidence = novel * math.log(FOREIGN_NOVELTY / h) + (n - novel) * math.log(
         (1 - FOREIGN_NOVELTY) / (1 - h)
     )
+    if evidence < MIN_EVIDENCE:
+        return None
     span = doc.sh[i:j]
     personal_in = len(_PERSONAL.findall(span))
     personal_out = doc.personal_total - personal_in
@@ -274,8 +251,6 @@ def _score(doc: _Doc, i: int, j: int, pair: str) -> Candidate | None:
             3.0, math.log10(1 + dictionary().get(pair, 0)) + math.log2(1 + doc.stats.bigrams[pair])
         )
     )
-    if evidence < MIN_EVIDENCE:
-        return None
     wound = doc.wound(pair[0], pair[1])
     score = evidence + 1.5 * personal + 3.0 * punct + strength + WOUND_WEIGHT * wound
     return Candidate(i, j, score, novelty, h, personal, punct, join, wound)
@@ -304,8 +279,7 @@ def detect(text: str, threshold: float | None = None) -> list[tuple[int, int]]:
     least naturally and rejoins it most naturally.
     """
     threshold = THRESHOLD if threshold is None else threshold
-    found, _lm = _candidates(text)
-    pool = [c for c in found if c.novelty >= MIN_NOVELTY]
+    pool = [c for c in candidates(text) if c.novelty >= MIN_NOVELTY]
     anchors = sorted(
         (c for c in pool if c.score >= threshold),
         key=lambda c: (c.score, c.end - c.start),
