@@ -264,10 +264,6 @@ def build(
 
       audiobook build article.txt --cover artwork.jpg
     """
-    if cover is not None:
-        from audiobook.publish.cover import check_cover
-
-        check_cover(cover)  # before any speech: a wrong image is refused at once
     options = pipeline.BuildOptions(
         output=output,
         profile=profile,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +18,7 @@ import typer
 
 from audiobook.errors import ConfigError
 from audiobook.publish import site
-from audiobook.publish.store import SETTING_KEYS, FeedSettings, Store, coerce_setting
+from audiobook.publish.store import SETTING_KEYS, Store, coerce_setting
 
 F = TypeVar("F")
 
@@ -111,29 +111,32 @@ def init(
     """
     store = Store(output)
     with store.locked():
-        current = store.settings()
+        current = store.settings()  # the prompts' defaults
     given: dict[str, Any] = {
         "title": title, "author": author, "description": description, "base_url": base_url,
         "link": link, "category": category, "language": language, "email": email,
     }  # fmt: skip
-    values = asdict(current)
+    # Prompting happens outside the lock (a person may take minutes; builds would wait), so
+    # only the answers are kept and applied to the settings read again under the lock below.
+    changes: dict[str, Any] = {}
     interactive = not yes and _interactive()
     for key, value in given.items():
         if value is None and interactive and key in _PROMPTS:
-            value = typer.prompt(_PROMPTS[key], default=str(values[key]), show_default=True)
+            default = str(getattr(current, key))
+            value = typer.prompt(_PROMPTS[key], default=default, show_default=True)
         if value is not None:
-            values[key] = coerce_setting(key, value)
+            changes[key] = coerce_setting(key, value)
     if explicit is None and interactive:
-        explicit = typer.confirm("Explicit content?", default=bool(values["explicit"]))
+        explicit = typer.confirm("Explicit content?", default=bool(current.explicit))
     if explicit is not None:
-        values["explicit"] = explicit
-    settings = FeedSettings(**values)
-    if cover is not None:
-        from audiobook.publish.cover import install_cover
+        changes["explicit"] = explicit
+    with store.locked():
+        settings = replace(store.settings(), **changes)
+        if cover is not None:
+            from audiobook.publish.cover import install_cover
 
-        output.mkdir(parents=True, exist_ok=True)
-        settings.cover = install_cover(output, cover)
-    site.refresh(store, settings)
+            settings.cover = install_cover(output, cover)
+        site.commit(store, settings, store.episodes(), save_settings=True)
     typer.echo(f"{output / 'feed.json'}: feed settings saved; feed at {store.feed_path}")
 
 
@@ -159,13 +162,13 @@ def set_setting(
         raise ConfigError(f"{output}: no feed here yet (run audiobook feed init -o {output})")
     with store.locked():
         settings = store.settings()
-    if key == "cover" and value:
-        from audiobook.publish.cover import install_cover
+        if key == "cover" and value:
+            from audiobook.publish.cover import install_cover
 
-        settings.cover = install_cover(output, Path(value))
-    else:
-        setattr(settings, key, coerce_setting(key, value))
-    site.refresh(store, settings)
+            settings.cover = install_cover(output, Path(value))
+        else:
+            setattr(settings, key, coerce_setting(key, value))
+        site.commit(store, settings, store.episodes(), save_settings=True)
     shown = getattr(settings, key)
     typer.echo(f"{key} = {json.dumps(shown, ensure_ascii=False)}")
 

@@ -23,12 +23,13 @@ from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
 from audiobook.errors import PublishError
-from audiobook.models import Article, Chapter, Cleaned, Document, Episode, Segment
+from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
-from audiobook.publish.cover import stage_cover
+from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import EpisodeRecord, Store
+from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
 
@@ -205,6 +206,8 @@ def build(
 ) -> BuildResult:
     """Article in, episode and updated feed out; on any failure nothing published changes."""
     report = reporter or Reporter()
+    if options.cover is not None:
+        check_cover(options.cover)  # before anything else: a wrong image is refused at once
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
@@ -412,7 +415,7 @@ def _publish(
         duration_s=record.duration_s,
         engine=record.engine,
         voice=record.voice,
-        chapters=tuple(Chapter(**c) for c in chapters),  # type: ignore[arg-type]
+        chapters=assembled.chapters,
         cues=assembled.cues,
         byline=byline,
         loudness=assembled.loudness,
@@ -421,11 +424,7 @@ def _publish(
 
 
 def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:
-    """WebVTT and SRT beside the MP3, when the transcript writer and cues are there."""
-    try:
-        from audiobook.publish.transcript import write_srt, write_vtt
-    except ImportError:  # the transcript module arrives with the edge-voices work
-        return {}
+    """WebVTT and SRT beside the MP3, when there are cues."""
     if not assembled.cues:
         return {}
     out = {"vtt": staging / "episode.vtt", "srt": staging / "episode.srt"}

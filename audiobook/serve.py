@@ -59,13 +59,12 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     mime = mime_type(request.path if request.path != "/" else "/index.html")
     if mime and response.status in (200, 206, 304):
         response.headers["Content-Type"] = mime
-    # Static, public files: any web player may fetch them, including by range.
+    # Static, public files: any web player may fetch them, including by range (aiohttp's
+    # FileResponse sends Accept-Ranges itself).
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = (
         "Content-Length, Content-Range, Accept-Ranges"
     )
-    if response.status in (200, 206) and request.path.endswith(".mp3"):
-        response.headers["Accept-Ranges"] = "bytes"
 
 
 def make_app(root: Path) -> web.Application:

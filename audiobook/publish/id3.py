@@ -30,6 +30,7 @@ from mutagen.id3 import (
     ID3NoHeaderError,
 )
 
+from audiobook.audio import keep_tag_space
 from audiobook.models import Chapter
 
 #: ID3's language frame wants ISO 639-2 codes.
@@ -74,7 +75,8 @@ def write_tags(
             )
         )
     _add_tocs(tags, ids, [c.level for c in chapters], [c.title for c in chapters], title)
-    tags.save(path, v2_version=4)
+    # In place: the assembler reserved the tag's space; keep it (see keep_tag_space).
+    tags.save(path, v2_version=4, padding=keep_tag_space)
 
 
 @dataclass

@@ -95,13 +95,6 @@ def commit(
         raise PublishError(f"{store.root}: cannot publish ({exc.strerror or exc})") from exc
 
 
-def refresh(store: Store, settings: FeedSettings | None = None) -> None:
-    """Re-render the feed and page (after the settings changed); takes the lock."""
-    with store.locked():
-        current = settings or store.settings()
-        commit(store, current, store.episodes(), save_settings=settings is not None)
-
-
 def remove_episode(store: Store, episode: str) -> EpisodeRecord:
     """Take an episode out of the feed, then delete its files (in that order, so the feed
     never points at a deleted file)."""

@@ -9,13 +9,12 @@ bugs upstream instead of failing a test.
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 from audiobook.models import Cue
+from audiobook.publish.store import atomic_write
 
 
 def _timestamp(seconds: float, sep: str) -> str:
@@ -67,19 +66,11 @@ def render_srt(cues: Sequence[Cue]) -> str:
     return "\n".join(blocks)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers (a podcast app mid-download, a web server) see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(path)
-
-
 def write_vtt(cues: Sequence[Cue], path: Path) -> None:
     """WebVTT, UTF-8, one numbered cue per sentence."""
-    _write_atomically(path, render_vtt(cues))
+    atomic_write(path, render_vtt(cues).encode("utf-8"))
 
 
 def write_srt(cues: Sequence[Cue], path: Path) -> None:
     """SRT, UTF-8 without BOM, one numbered cue per sentence."""
-    _write_atomically(path, render_srt(cues))
+    atomic_write(path, render_srt(cues).encode("utf-8"))
