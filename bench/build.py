@@ -53,10 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mutagen.mp3 import MP3  # noqa: E402
-
 from audiobook import engines, parallel, pipeline, profiles  # noqa: E402
-from audiobook.audio import BITRATE, assemble, ffmpeg_exe  # noqa: E402
+from audiobook.audio import BITRATE, assemble, decode_to_pcm, ffmpeg_exe  # noqa: E402
 from audiobook.models import Segment  # noqa: E402
 from audiobook.publish import id3  # noqa: E402
 
@@ -232,12 +230,10 @@ def floor(source: Path, episode: Path, work: Path) -> tuple[float, str]:
     for seg in segments:
         choice.engine.synthesize(seg.spoken_text)
     synth_s = time.perf_counter() - t0
-    raw, rate = work / "floor.pcm", MP3(episode).info.sample_rate
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-y", "-i", str(episode), "-f", "s16le", "-ac", "1",
-         str(raw)],
-        check=True,
-    )  # fmt: skip
+    pcm, rate = decode_to_pcm(episode.read_bytes())
+    raw = work / "floor.pcm"
+    raw.write_bytes(pcm)
+    del pcm
     t0 = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",

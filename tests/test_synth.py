@@ -228,9 +228,11 @@ def test_refresh_speaks_again_and_no_cache_leaves_nothing(tmp_path: Path) -> Non
     engine = Scripted()
     run(engine, segments("一"), cache=cache, refresh=True)
     assert engine.calls == ["一"]
-    uncached = tmp_path / "none"
-    run(Scripted(), segments("一"), cache=None)
-    assert not uncached.exists()
+    stored = sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*"))
+    uncached = Scripted()
+    run(uncached, segments("一", "二"), cache=None)
+    assert uncached.calls == ["一", "二"]
+    assert sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")) == stored
 
 
 def test_an_interrupted_build_keeps_what_it_finished(tmp_path: Path) -> None:

@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import g2p
 import pytest
 
 from audiobook.engines.base import VoiceSettings
 from audiobook.engines.espeak import EspeakEngine, list_voices
 from audiobook.errors import EngineError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import g2p
 
 
 def test_speaks_mandarin_with_word_timings() -> None:

@@ -39,6 +39,8 @@ from xml.sax.saxutils import escape
 from aiohttp import WSMsgType, web
 from edge_tts.drm import generate_sec_ms_gec_v2
 
+from audiobook.audio import ffmpeg_exe
+
 TICKS = 10_000_000
 SAMPLE_RATE = 24_000
 BYTES_PER_SECOND = 48_000 // 8
@@ -145,7 +147,6 @@ class FakeEdgeService:
         gate: int = 0,
         gate_timeout_s: float = 5.0,
         clock_skew_s: float = 0.0,
-        max_concurrent: int | None = None,
         retry_after_s: int | None = None,
         ffmpeg: str | None = None,
     ) -> None:
@@ -162,7 +163,6 @@ class FakeEdgeService:
         #: The server's clock runs this far ahead of the machine's; tokens made for another
         #: five-minute window are refused with 403 and a Date header, as the service does.
         self.clock_skew_s = clock_skew_s
-        self.max_concurrent = max_concurrent
         self.retry_after_s = retry_after_s
         self.stats = Stats()
         self._rng = random.Random(seed)
@@ -231,12 +231,6 @@ class FakeEdgeService:
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(10)
         self._loop = None
-
-    def __enter__(self) -> FakeEdgeService:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- server ------------------------------------------------------------------------
 
@@ -309,9 +303,6 @@ class FakeEdgeService:
                 self.stats.rejected_tokens += 1
             slot.release()
             return web.Response(status=403, headers=self._error_headers())
-        if self.max_concurrent is not None and self.stats.active > self.max_concurrent:
-            slot.release()
-            return web.Response(status=429, headers=self._error_headers())
         mode = self._next_mode()
         with self._lock:
             self.stats.modes.append(mode)
@@ -447,14 +438,7 @@ class FakeEdgeService:
 
     def _ffmpeg_exe(self) -> str:
         if self._ffmpeg is None:
-            try:
-                from audiobook.audio import ffmpeg_exe  # type: ignore[attr-defined]
-
-                self._ffmpeg = ffmpeg_exe()
-            except ImportError:
-                import imageio_ffmpeg
-
-                self._ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+            self._ffmpeg = ffmpeg_exe()
         return self._ffmpeg
 
 

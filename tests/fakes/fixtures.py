@@ -21,7 +21,14 @@ from audiobook.engines.edge import ENDPOINT_ENV, VOICES_URL_ENV
 from audiobook.synth import RetryPolicy
 from tests.fakes.edge_service import FakeEdgeService
 
-__all__ = ["edge_down", "edge_service", "fast_retry", "make_edge_service"]
+__all__ = ["closed_port", "edge_down", "edge_service", "fast_retry", "make_edge_service"]
+
+
+def closed_port() -> int:
+    """A local port nobody listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,9 +71,7 @@ def edge_service(make_edge_service: Callable[..., FakeEdgeService]) -> FakeEdgeS
 def edge_down(monkeypatch: pytest.MonkeyPatch) -> str:
     """The endpoint of a service that is down: a local port nobody listens on."""
     _no_proxy_for_loopback(monkeypatch)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     url = f"ws://127.0.0.1:{port}/consumer/speech/synthesize/readaloud/edge/v1?TrustedClientToken=x"
     monkeypatch.setenv(ENDPOINT_ENV, url)
     monkeypatch.setenv(VOICES_URL_ENV, f"http://127.0.0.1:{port}/voices/list?trustedclienttoken=x")

@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import cer
 
 from tests.text.conftest import SEED
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-import cer
 
 
 def test_seed_cer_improves_on_baseline(seed_text: str) -> None:
