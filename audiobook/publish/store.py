@@ -178,11 +178,25 @@ class EpisodeRecord:
     cues: list[dict[str, object]] = field(default_factory=list)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: The process's file-creation mask, read once at import (reading it means setting it).
+_UMASK = _umask()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` so that readers see the old file or the new one, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); a published file must be readable as any
+        # other file the user creates (a web server reads feed.xml as another user).
+        with contextlib.suppress(AttributeError, OSError):
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

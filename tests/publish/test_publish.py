@@ -203,3 +203,14 @@ def test_eight_concurrent_builds_all_land(tmp_path: Path) -> None:
         chapters = item.find(f"{{{PODCAST_NS}}}chapters").get("url")
         assert json.loads((out / chapters).read_text("utf-8"))["chapters"]
     assert len(Store(out).episodes()) == 9
+
+
+def test_published_files_are_as_readable_as_any_file_the_user_makes(tmp_path: Path) -> None:
+    """Atomic writes go through a private temporary file; the result must not stay private,
+    or a web server reading the folder as another user gets 403 for feed.xml."""
+    from audiobook.publish.store import atomic_write
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic_write(tmp_path / "feed.xml", b"<rss/>")
+    assert (tmp_path / "feed.xml").stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
