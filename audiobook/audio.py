@@ -364,24 +364,21 @@ def _parse_summary(log: str) -> _Measure:
 
 
 class _Scanner:
-    """An ffmpeg ``ebur128`` process measuring raw PCM we feed it, on another core."""
+    """An ffmpeg ``ebur128`` process measuring audio we feed it, on another core."""
 
     def __init__(
-        self,
-        rate: int,
-        *,
-        fmt: list[str] | None = None,
-        graph: list[str] | None = None,
-        background: bool = False,
+        self, rate: int, *, reads: list[str] | None = None, background: bool = False
     ) -> None:
-        """``background``: the scanner runs at a lower CPU priority and reads from a backlog
+        """``reads``: ffmpeg's input and filter arguments (by default: mono PCM at ``rate``,
+        measured by ``ebur128``).
+
+        ``background``: the scanner runs at a lower CPU priority and reads from a backlog
         held here (up to ``_BACKLOG`` writes), so on a busy machine the work it checks goes
         first, and the scanner catches up with what is left over instead of holding it back."""
-        source = fmt or ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
-        filters = graph or ["-af", "ebur128=framelog=quiet"]
+        pcm = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
         cmd = [
-            ffmpeg_exe(), "-hide_banner", "-nostats", *source, "-i", "pipe:0",
-            *filters, "-f", "null", "-",
+            ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin",
+            *(reads or [*pcm, "-af", "ebur128=framelog=quiet"]), "-f", "null", "-",
         ]  # fmt: skip
         self.proc = self.popen(cmd)
         if background:
@@ -773,19 +770,23 @@ class _Encoder:
         # than ebur128's fixed 192 kHz: the same figure at two thirds of the cost. A 16-tap
         # interpolator (BS.1770-4's reference uses 12 per phase) reads the seed's peak within
         # 0.002 dB of the resampler's 32-tap default, for a tenth less of the verifier's CPU.
+        #
+        # The MP3 is decoded by ``amovie`` inside the filter graph (so ``-nostdin``: ffmpeg
+        # would otherwise read its keyboard commands from the pipe). ffmpeg's own demuxer and
+        # decoder threads would hand every 52 ms frame from thread to thread, some 18 futex
+        # calls a frame: a third of the verifier's CPU. The oversampled branch ends in a null
+        # sink; the graph's one output is the audio at its own rate, regrouped (never padded)
+        # into large frames, since the null output's per-frame cost is the same overhead.
         graph = (
-            "asplit[a][b];[a]ebur128=framelog=quiet,anullsink;"
+            r"amovie=pipe\\:0:f=mp3,asplit[a][b];"
             f"[b]aresample={4 * rate}:filter_size=16,"
-            "astats=measure_perchannel=none:measure_overall=Peak_level,"
-            # Measured above; only regrouped (never padded) for the null output, which would
-            # otherwise take 48,000 tiny frames across ffmpeg's threads: a third of its CPU.
-            "asetnsamples=n=65536:p=0[o]"
+            "astats=measure_perchannel=none:measure_overall=Peak_level,anullsink;"
+            "[a]ebur128=framelog=quiet,asetnsamples=n=65536:p=0"
         )
-        verify = ["-filter_complex", graph, "-map", "[o]"]
         # The verifier yields the CPU to the encoder and to speech synthesis: on two cores the
         # encode is what the listener waits for, and the verifier keeps pace with what is left.
         self.scanner = (
-            _Scanner(rate, fmt=["-f", "mp3"], graph=verify, background=True) if measure else None
+            _Scanner(rate, reads=["-f", "lavfi", "-i", graph], background=True) if measure else None
         )
         self.out = out
         self.frames = FrameCounter()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import array
 import os
 import signal
 import time
@@ -13,6 +14,7 @@ from audiobook.audio import (
     FrameCounter,
     LoudnessTarget,
     Pauses,
+    _Encoder,
     _Scanner,
     assemble,
     decode_file,
@@ -207,6 +209,24 @@ def test_speech_keeps_arriving_while_the_gain_is_tried(tmp_path: Path) -> None:
     assert abs(integrated - -16.0) <= 1.0 and peak <= -1.0
     # One encode: the streamed one (a second would come from the spool and hide a loss).
     assert result.loudness is not None and result.loudness.encodes == 1
+
+
+def test_the_verifier_hears_the_whole_mp3_from_its_first_frame(tmp_path: Path) -> None:
+    """The streamed verification is what ffmpeg measures on the finished file. The loud
+    part comes first: a verifier that lost the stream's opening (ffmpeg reading keyboard
+    commands from the pipe, or a filter graph opened twice) would read it far quieter."""
+    quiet = array.array("h", tone(12.0, 22050, lead=0, tail=0).pcm)
+    pcm = tone(8.0, 22050, lead=0, tail=0).pcm + array.array("h", (s // 8 for s in quiet)).tobytes()
+    out = tmp_path / "v.mp3"
+    encoder = _Encoder(out, 22050, "64k", None, measure=True)
+    for i in range(0, len(pcm), 8192):
+        encoder.write(pcm[i : i + 8192])
+    measured, frames = encoder.finish()
+    assert measured is not None and measured.true_peak is not None
+    integrated, true_peak = ebur128(str(out), dual_mono=False)
+    assert measured.integrated == pytest.approx(integrated, abs=0.15)
+    assert measured.true_peak == pytest.approx(true_peak, abs=0.3)
+    assert frames.frames * frames.samples_per_frame >= len(pcm) // 2
 
 
 def test_a_background_scanner_measures_what_a_plain_one_does() -> None:
