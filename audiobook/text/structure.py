@@ -32,14 +32,17 @@ _NOTE_END = re.compile(r"^\s*[—－-]{1,2}\s*(?:编者|編者)\s*$")
 _NOTE_START = re.compile(r"^\s*[【\[]?\s*(?:编者按|編者按)")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|"
-    r"第[一二三四五六七八九十]{1,3}[部章节節篇][、：:\s]?)\s*\S"
+    r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)])\s*\S"
 )
-#: Book divisions, by depth: part, chapter, section ("第12章", "第一百零三回 风起", "第三节").
+#: Book divisions, by depth: part, chapter, section ("第12章", "第一百零三回 风起", "第三节",
+#: "第一章风起"). The title may follow the unit directly, except where unit and next character
+#: make an ordinary word (回合, 节课, 章节, 部门, 篇文章…): "第三回合比分胶着" is a sentence,
+#: not a heading. "部分" is a part ("第一部分 总体要求").
 _DIVISION = re.compile(
-    r"^\s*第\s*[0-9０-９一二三四五六七八九十百千零〇两]{1,7}\s*([部卷篇章回节節])(?:[、：:．.\s]|$)"
+    r"^\s*第\s*[0-9０-９一二三四五六七八九十百千零〇两]{1,7}\s*(部分|[部卷篇章回节節])"
+    r"(?![合课課节節目门門长長队隊文幅])"
 )
-_DIVISION_RANK = {"部": 1, "卷": 1, "篇": 1, "章": 2, "回": 2, "节": 3, "節": 3}
+_DIVISION_RANK = {"部分": 1, "部": 1, "卷": 1, "篇": 1, "章": 2, "回": 2, "节": 3, "節": 3}
 #: Numbered sub-headings sit below chapters: "一、" then "（一）".
 _NUMBERED_RANK = 3
 _KICKER = re.compile(r"^.{2,40}(?:——|--)\s*$")
@@ -79,6 +82,7 @@ def structure(text: str) -> Article:
             and len(line) <= _MAX_TITLE
             and not _KICKER.match(line)
             and not _NUMBERED.match(line)
+            and not _DIVISION.match(line)
             and not _NOTE_START.match(line)
         ):
             title = line

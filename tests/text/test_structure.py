@@ -75,6 +75,29 @@ def test_plain_text_book_divisions() -> None:
     ]  # fmt: skip
 
 
+def test_a_book_may_open_on_its_first_chapter() -> None:
+    article = structure("第12章 风起\n他走了。\n第13章 雨落\n下雨了。")
+    assert article.title is None
+    assert [s.title for s in article.sections] == ["第12章 风起", "第13章 雨落"]
+
+
+def test_a_division_is_one_level_with_or_without_a_space() -> None:
+    book = "山海记\n第一卷山\n第一章风起\n他走了。\n第二章 雨落\n下雨了。\n第三章：晴\n晴了。"
+    article = structure(book)
+    assert [(s.title, s.level) for s in article.sections] == [
+        ("第一卷山", 1), ("第一章风起", 2), ("第二章 雨落", 2), ("第三章：晴", 2),
+    ]  # fmt: skip
+
+
+def test_ordinary_words_after_a_number_are_not_divisions() -> None:
+    text = "导语。\n第三回合比分胶着\n正文。\n第一节课没有上完\n正文。\n第二篇文章更短\n正文。"
+    assert [s.title for s in structure(text).sections] == ["导语"]
+    parts = structure("导语。\n第一部分 总体要求\n正文。\n第二部分：措施\n正文。")
+    assert [(s.title, s.level) for s in parts.sections] == [
+        ("导语", 1), ("第一部分 总体要求", 1), ("第二部分：措施", 1),
+    ]  # fmt: skip
+
+
 def test_news_headings_stay_top_level() -> None:
     article = structure((FIXTURES / "news" / "11-port.txt").read_text("utf-8"))
     assert {s.level for s in article.sections} == {1}
