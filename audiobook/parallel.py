@@ -18,16 +18,18 @@ import multiprocessing
 import os
 import sys
 import types
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from audiobook import ordered
 from audiobook.engines.base import Engine, VoiceSettings
 from audiobook.errors import EngineError
 from audiobook.models import Speech
 
 _engine: Engine | None = None
+#: A worker's answer: speech, or the engine's error as text.
+_Outcome = tuple[Speech | None, str | None]
 
 
 def _init_worker(settings: VoiceSettings) -> None:
@@ -37,7 +39,7 @@ def _init_worker(settings: VoiceSettings) -> None:
     _engine = engines.create(settings)
 
 
-def _speak(text: str) -> tuple[Speech | None, str | None]:
+def _speak(text: str) -> _Outcome:
     """Run in a worker. Errors travel back as text: custom exception classes may not
     survive pickling, and the parent re-raises them as :class:`EngineError`."""
     assert _engine is not None
@@ -123,59 +125,34 @@ def synthesize_ordered(
     if method == "forkserver":
         # Workers fork from a server that has the engine code loaded already.
         context.set_forkserver_preload(["audiobook.parallel", "audiobook.engines.espeak"])
-    source = iter(enumerate(texts))
-    pending: deque[tuple[int, Future[tuple[Speech | None, str | None]] | Speech]] = deque()
-    running: set[Future[tuple[Speech | None, str | None]]] = set()
-    index_of: dict[Future[tuple[Speech | None, str | None]], int] = {}
 
-    def report() -> None:
-        """Tell the caller about every item that finished since we last looked."""
-        for future in [f for f in running if f.done()]:
-            running.discard(future)
-            index = index_of.pop(future)
-            if on_done and future.exception() is None and future.result()[1] is None:
-                on_done(index)
+    def jobs(pool: ProcessPoolExecutor) -> Iterator[tuple[int, Future[_Outcome] | Speech]]:
+        for index, text in enumerate(texts):
+            hit = cached(index, text) if cached else None
+            if hit is not None:
+                if on_done:
+                    on_done(index)
+                yield index, hit
+                continue
+            with _bare_main():  # submit may start a worker
+                future = pool.submit(_speak, text)
+            yield index, future
+
+    def finished(index: int, future: Future[_Outcome]) -> None:
+        if on_done and future.exception() is None and future.result()[1] is None:
+            on_done(index)
 
     with ProcessPoolExecutor(
         n_workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
     ) as pool:
         try:
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < limit:
-                    item = next(source, None)
-                    if item is None:
-                        exhausted = True
-                        break
-                    index, text = item
-                    hit = cached(index, text) if cached else None
-                    if hit is not None:
-                        pending.append((index, hit))
-                        if on_done:
-                            on_done(index)
-                        continue
-                    with _bare_main():  # submit may start a worker
-                        future = pool.submit(_speak, text)
-                    running.add(future)
-                    index_of[future] = index
-                    pending.append((index, future))
-                if not pending:
-                    return
-                head_index, head = pending[0]
-                if isinstance(head, Future) and not head.done():
-                    wait(running, return_when=FIRST_COMPLETED)
-                report()
-                if isinstance(head, Future) and not head.done():
+            for index, entry in ordered.in_order(jobs(pool), limit, finished):
+                if not isinstance(entry, Future):
+                    yield Done(index, entry, False)
                     continue
-                pending.popleft()
-                if isinstance(head, Future):
-                    speech, error = head.result()
-                    if error is not None or speech is None:
-                        raise ItemError(head_index, error or "the engine returned nothing")
-                    yield Done(head_index, speech, True)
-                else:
-                    yield Done(head_index, head, False)
+                speech, error = entry.result()
+                if error is not None or speech is None:
+                    raise ItemError(index, error or "the engine returned nothing")
+                yield Done(index, speech, True)
         finally:
-            for _, entry in pending:
-                if isinstance(entry, Future):
-                    entry.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)

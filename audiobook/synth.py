@@ -25,14 +25,13 @@ import os
 import random
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiobook import parallel
+from audiobook import ordered, parallel
 from audiobook.engines.base import Engine, VoiceSettings
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Segment, Speech
@@ -241,55 +240,39 @@ def synthesize_iter(
     # Requests run on worker threads even for a one-at-a-time engine: the caller (the
     # assembler) spends its time writing to the encoder, and a worker that speaks the next
     # sentence meanwhile keeps the encoder fed (ctypes and sockets release the GIL).
-    ahead = max(1, window or 4 * limit)
-    pending: deque[tuple[int, Future[Speech] | Speech]] = deque()
-    inflight: dict[str, Future[Speech]] = {}
-    unreported: dict[Future[Speech], list[int]] = {}
+    inflight: dict[str, Future[Speech]] = {}  # a repeated sentence is spoken once
+
+    def jobs(pool: ThreadPoolExecutor) -> Iterator[tuple[int, Future[Speech] | Speech]]:
+        for i in range(len(segments)):
+            hit = lookup(i)
+            if hit is not None:
+                if on_done:
+                    on_done(segments[i])
+                yield i, hit
+                continue
+            future = inflight.get(keys[i])
+            if future is None:
+                future = inflight[keys[i]] = pool.submit(work, i)
+            yield i, future
+
+    def finished(i: int, future: Future[Speech]) -> None:
+        if future.exception() is not None:  # the first real failure, not a _Stopped
+            raise failed[0] if failed else future.exception()  # type: ignore[misc]
+        if on_done:
+            on_done(segments[i])
+
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="synth") as pool:
         try:
-            upcoming = 0
-            while True:
-                while upcoming < len(segments) and len(pending) < ahead:
-                    i, upcoming = upcoming, upcoming + 1
-                    hit = lookup(i)
-                    if hit is not None:
-                        pending.append((i, hit))
-                        if on_done:
-                            on_done(segments[i])
-                        continue
-                    future = inflight.get(keys[i])
-                    if future is None:
-                        future = inflight[keys[i]] = pool.submit(work, i)
-                    unreported.setdefault(future, []).append(i)
-                    pending.append((i, future))
-                if not pending:
-                    return
-                head = pending[0][1]
-                if isinstance(head, Future) and not head.done():
-                    wait(list(unreported), return_when=FIRST_COMPLETED)
-                for future in [f for f in unreported if f.done()]:
-                    if future.exception() is not None:  # the first real failure, not a _Stopped
-                        raise failed[0] if failed else future.exception()  # type: ignore[misc]
-                    for i in unreported.pop(future):
-                        if on_done:
-                            on_done(segments[i])
-                while pending and not _waiting(pending[0][1], unreported):
-                    i, entry = pending.popleft()
-                    if isinstance(entry, Future):
-                        if inflight.get(keys[i]) is entry and all(
-                            e is not entry for _, e in pending
-                        ):
-                            del inflight[keys[i]]
-                        entry = entry.result()
-                    yield entry
+            for i, entry in ordered.in_order(jobs(pool), max(1, window or 4 * limit), finished):
+                if isinstance(entry, Future):
+                    if inflight.get(keys[i]) is entry:
+                        del inflight[keys[i]]
+                    entry = entry.result()
+                yield entry
         except BaseException:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-
-
-def _waiting(entry: Future[Speech] | Speech, unreported: dict[Future[Speech], list[int]]) -> bool:
-    return isinstance(entry, Future) and entry in unreported
 
 
 def _pooled(
