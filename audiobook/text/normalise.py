@@ -45,8 +45,8 @@ _NUM = r"\d+(?:\.\d+)?"
 
 
 def _cardinal(s: str) -> str:
-    # Imported on first use: cn2an brings pypinyin's phrase tables (about 60 MB and a
-    # quarter of a second), which a process that never writes a number out need not pay.
+    # Imported on first use: cn2an compiles its patterns and loads its tables at import (a
+    # tenth of a second), which a process that never writes a number out need not pay.
     import cn2an
 
     s = s.replace(",", "")
