@@ -151,8 +151,8 @@ def _front_end(
     """:func:`prepare` and the script, in a ``spawn`` child for a book (see :func:`build`)."""
     prepared = prepare(source, options)
     # Cleaning's dictionary and language models are done with: hand their memory back to
-    # the allocator before the script loads its number-reading tables (cn2an),
-    # so the child's peak is the larger of the two stages, not their sum.
+    # the allocator before the script builds the segments, so the child's peak is the
+    # larger of the two stages, not their sum.
     from audiobook.text.analysis import release_models
 
     release_models()
@@ -165,12 +165,12 @@ def _front_end_in_child(
     """:func:`_front_end` in a short-lived child process.
 
     The dictionaries are memory-mapped (:mod:`audiobook.text.wordstore`), but a book's text,
-    the per-document statistics of cleaning and the script's tables (cn2an's) are Python
-    objects, and Python never hands such memory back to the OS. For an article that is a
-    moment's work; for a book it would sit beside hours of synthesis and encoding, so a
-    ``spawn`` child does all of it and returns only the result (the text and its segments:
-    small frozen dataclasses). The main process stays at the size of the audio and
-    publishing code until it publishes.
+    the per-document statistics of cleaning and the script's segments are Python objects,
+    and Python never hands such memory back to the OS. For an article that is a moment's
+    work; for a book it would sit beside hours of synthesis and encoding, so a ``spawn``
+    child does all of it and returns only the result (the text and its segments: small
+    frozen dataclasses). The main process stays at the size of the audio and publishing code
+    until it publishes.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

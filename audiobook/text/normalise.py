@@ -2,7 +2,7 @@
 
 Engines such as espeak-ng read ``2023年`` digit by digit or as "two thousand and twenty-three"
 in the wrong register, and skip or spell symbols; a listener expects 二〇二三年, 百分之三十,
-九点半. Number words come from cn2an (a maintained library) — this module only decides *which
+九点半. Number words come from :mod:`audiobook.text.numerals`; this module decides *which
 reading* a number needs (year: digit by digit; phone: digit by digit with 幺; count: cardinal).
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from audiobook.text.numerals import cardinal
 
 _DIGITS = "〇一二三四五六七八九"
 _PHONE_DIGITS = "零幺二三四五六七八九"
@@ -45,14 +47,9 @@ _NUM = r"\d+(?:\.\d+)?"
 
 
 def _cardinal(s: str) -> str:
-    # Imported on first use: cn2an compiles its patterns and loads its tables at import (a
-    # tenth of a second), which a process that never writes a number out need not pay.
-    import cn2an
-
-    s = s.replace(",", "")
     try:
-        out = cn2an.an2cn(s, "low")
-    except (ValueError, KeyError, TypeError):
+        out = cardinal(s.replace(",", ""))
+    except ValueError:  # longer than a count is read (a serial number): digit by digit
         return _digits(s)
     # 二千 reads as 两千 in speech (and 二万, 二亿), but 十二 and 二十 stay.
     return re.sub(r"(?<![一二三四五六七八九十])二(?=[千万亿])", "两", out)
