@@ -254,8 +254,6 @@ def build(
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if options.daisy:
-        report.note(f"daisy: {make_daisy(options.output, result.record.id)}")
     return result
 
 
@@ -303,6 +301,20 @@ def make_daisy(output: Path, episode: str) -> Path:
         # Recorded in the episode (so feed remove deletes it) and offered on the web page.
         site.attach_files(store, record.id, {"daisy": folder, "daisy_zip": archive})
         return zipped
+
+
+def _stage_daisy(
+    staging: Path, record: EpisodeRecord, publisher: str, mp3: Path
+) -> dict[str, Path]:
+    """Write the DAISY edition of the episode about to be published into ``staging``, record
+    its files in ``record``, and return them (published name -> staged path)."""
+    from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
+
+    folder, archive = daisy_paths(record.mp3)
+    record.files.update(zip(site.DAISY_KEYS, (folder, archive), strict=True))
+    fileset = staging / "daisy" / Path(folder).name
+    zipped = write_daisy(book_from_record(record, publisher=publisher), mp3, fileset)
+    return {folder: fileset, archive: zipped}
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
@@ -398,6 +410,10 @@ def _publish(
             files=files,
             cues=cues,
         )
+        if options.daisy:
+            # In the same commit as the episode: it is never published without the edition
+            # asked for, and the page and feed are written once.
+            staged.update(_stage_daisy(staging, record, settings.author, staged_mp3))
         records = [r for r in records if r.id != episode_id] + [record]
         site.commit(
             store, settings, records, staged=staged, cover=staged_cover,
@@ -406,9 +422,11 @@ def _publish(
         # A rebuild without transcripts must not leave the old ones linked from nowhere, nor
         # an old DAISY edition of the previous audio (``--daisy`` writes a new one next).
         for key in ("vtt", "srt", *site.DAISY_KEYS):
-            if previous and key in previous.files and key not in files:
+            if previous and key in previous.files and key not in record.files:
                 site.delete_files([store.inside(previous.files[key])])
     report.note(f"episode: {options.output / names['mp3']}")
+    if options.daisy:
+        report.note(f"daisy: {options.output / record.files['daisy_zip']}")
     episode = Episode(
         mp3=str(options.output / names["mp3"]),
         title=title,

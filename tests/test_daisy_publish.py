@@ -133,6 +133,9 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
     build(article, out, "--title", "将被删除", "--daisy")
     record = _records(out)["将被删除"]
     assert daisy.is_dir() and archive.is_file() and _daisy_links(out)
+    build(article, out, "--title", "将被删除", "--daisy")  # over the edition it has
+    assert daisy.is_dir() and archive.is_file() and "daisy" in _records(out)["将被删除"].files
+    assert not [p.name for p in daisy.parent.iterdir() if p.name.endswith(".old")]
     # feed remove deletes every file of the episode: audio, chapters, transcripts, build
     # record and the DAISY fileset and zip.
     own = sorted(p.name for p in (out / "episodes").iterdir() if p.name.startswith(record.id + "."))
@@ -145,3 +148,50 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
     assert left and not [name for name in left if name.startswith(record.id + ".")]
     assert _daisy_links(out) == {}
     assert list(_records(out)) == ["保留的一篇"]
+
+
+def test_build_publishes_the_episode_and_its_edition_in_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audiobook import pipeline
+    from audiobook.publish import site as site_module
+
+    commits: list[int] = []
+    real_commit = site_module.commit
+
+    def counting_commit(*args: object, **kwargs: object) -> None:
+        commits.append(1)
+        real_commit(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(site_module, "commit", counting_commit)
+    out = tmp_path / "out"
+    options = pipeline.BuildOptions(output=out, engine="espeak", cache=False, daisy=True)
+    record = pipeline.build(tiny_article(tmp_path, "one", "一次"), options).record
+    assert len(commits) == 1
+    assert (out / record.files["daisy"] / "ncc.html").is_file()
+    assert zipfile.ZipFile(out / record.files["daisy_zip"]).testzip() is None
+
+
+def test_an_edition_that_cannot_be_written_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audiobook import pipeline
+    from audiobook.errors import PublishError
+    from audiobook.publish import daisy
+
+    out = tmp_path / "out"
+    first = pipeline.BuildOptions(output=out, engine="espeak", cache=False)
+    pipeline.build(tiny_article(tmp_path, "one", "第一篇"), first)
+    feed, before = (out / "feed.xml").read_bytes(), Store(out).episodes()
+    files = sorted(p.name for p in (out / "episodes").iterdir())
+
+    def broken(*_args: object) -> Path:
+        raise PublishError("disk full")
+
+    monkeypatch.setattr(daisy, "write_daisy", broken)
+    options = pipeline.BuildOptions(output=out, engine="espeak", cache=False, daisy=True)
+    with pytest.raises(PublishError, match="disk full"):
+        pipeline.build(tiny_article(tmp_path, "two", "第二篇"), options)
+    assert (out / "feed.xml").read_bytes() == feed
+    assert Store(out).episodes() == before
+    assert sorted(p.name for p in (out / "episodes").iterdir()) == files

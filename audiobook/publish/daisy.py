@@ -23,7 +23,7 @@ from lxml import etree
 
 from audiobook.errors import PublishError
 from audiobook.models import Cue
-from audiobook.publish.store import EpisodeRecord, atomic_write
+from audiobook.publish.store import EpisodeRecord, atomic_write, replace_dir
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DOCTYPE = (
@@ -81,11 +81,7 @@ def write_daisy(book: Book, mp3: Path, target: Path) -> Path:
             elapsed += durations[s]
         _write(staging / CONTENT_NAME, _content(book), _XHTML_DOCTYPE)
         _write(staging / "ncc.html", _ncc(book, sections, sum(durations.values())), _XHTML_DOCTYPE)
-        old = target.with_name(target.name + ".old")
-        if target.exists():
-            target.replace(old)
-        staging.replace(target)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _zip(target)

@@ -22,7 +22,14 @@ from audiobook.publish.cover import ensure_cover
 from audiobook.publish.feed import render_feed
 from audiobook.publish.page import render_page
 from audiobook.publish.slug import slugify
-from audiobook.publish.store import EPISODES_DIR, EpisodeRecord, FeedSettings, Store, atomic_write
+from audiobook.publish.store import (
+    EPISODES_DIR,
+    EpisodeRecord,
+    FeedSettings,
+    Store,
+    atomic_write,
+    replace_dir,
+)
 
 PAGE_NAME = "index.html"
 #: ``files`` keys of an episode's DAISY edition (added by ``audiobook daisy`` / ``--daisy``).
@@ -83,6 +90,9 @@ def commit(
     try:
         for target, source in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():  # a fileset (the DAISY edition), written through already
+                replace_dir(source, target)
+                continue
             with open(source, "rb") as handle:
                 os.fsync(handle.fileno())
             source.replace(target)

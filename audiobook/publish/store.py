@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -207,6 +208,18 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def replace_dir(source: Path, target: Path) -> None:
+    """Put folder ``source`` at ``target``, replacing any folder there. A folder cannot be
+    renamed over a full one, so the old one steps aside first and goes once the new one is
+    in place: a reader sees the old fileset or the new one, never half of each."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.replace(old)
+    source.replace(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync_dir(folder: Path) -> None:
