@@ -6,11 +6,13 @@ anything in ``../shared``; each takes a few seconds.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "jianfu.txt"
@@ -28,11 +30,17 @@ def tiny_article(folder: Path, name: str, title: str = "小文章") -> Path:
     return path
 
 
-def build_command(article: Path, output: Path, *extra: str) -> list[str]:
+def build_args(article: Path, output: Path, *extra: str) -> list[str]:
+    """``audiobook build`` of ``article`` into ``output`` with the offline voice, as JSON."""
     return [
-        sys.executable, "-m", "audiobook", "build", str(article), "--engine", "espeak",
-        "--output", str(output), "--json", "--quiet", *extra,
+        "build", str(article), "--engine", "espeak", "--output", str(output), "--json", "--quiet",
+        *extra,
     ]  # fmt: skip
+
+
+def build_command(article: Path, output: Path, *extra: str) -> list[str]:
+    """:func:`build_args` as a command line, for tests that start builds themselves."""
+    return [sys.executable, "-m", "audiobook", *build_args(article, output, *extra)]
 
 
 def env() -> dict[str, str]:
@@ -42,11 +50,39 @@ def env() -> dict[str, str]:
     return out
 
 
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m audiobook ARGS`` as a user runs it (its exit code is the caller's to check)."""
+    return subprocess.run(
+        [sys.executable, "-m", "audiobook", *args], capture_output=True, text=True, env=env(),
+        cwd=ROOT, check=False,
+    )  # fmt: skip
+
+
 def build(article: Path, output: Path, *extra: str) -> dict[str, object]:
     """Build one episode; returns the CLI's ``--json`` object."""
-    proc = subprocess.run(
-        build_command(article, output, *extra), capture_output=True, text=True, env=env(),
-        check=False, cwd=ROOT,
-    )  # fmt: skip
+    proc = cli(*build_args(article, output, *extra))
     assert proc.returncode == 0, proc.stderr
     return dict(json.loads(proc.stdout))
+
+
+def request(
+    url: str, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """A raw request to a served folder: the path goes out exactly as given (no client-side
+    normalising). Returns status, lower-cased headers and body."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str = "JPEG") -> Path:
+    """A plain cover-art candidate of the given size, colour mode and format."""
+    from PIL import Image
+
+    Image.new(mode, size, "#336699" if mode != "L" else 128).save(path, kind)
+    return path

@@ -4,22 +4,15 @@ right, published with the episode as the feed's artwork."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from episode_builds import ROOT, build, build_command, env, tiny_article
+from episode_builds import build, build_args, cli, image, tiny_article
 from lxml import etree, html
-from PIL import Image
 
 from audiobook.publish.feed import ITUNES_NS
 
 pytestmark = pytest.mark.slow
-
-
-def _image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str = "JPEG") -> Path:
-    Image.new(mode, size, "#336699").save(path, kind)
-    return path
 
 
 def _published(out: Path) -> dict[str, bytes]:
@@ -50,12 +43,9 @@ def test_bad_cover_is_one_line_and_publishes_nothing(
     first = tiny_article(tmp_path, "first", "第一篇")
     build(first, out, "--title", "第一篇")
     before = _published(out)
-    cover = tmp_path / name if size is None else _image(tmp_path / name, size, mode, kind)
+    cover = tmp_path / name if size is None else image(tmp_path / name, size, mode, kind)
     article = tiny_article(tmp_path, "second", "第二篇")
-    proc = subprocess.run(
-        build_command(article, out, "--cover", str(cover)), capture_output=True, text=True,
-        env=env(), cwd=ROOT, check=False,
-    )  # fmt: skip
+    proc = cli(*build_args(article, out, "--cover", str(cover)))
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -66,7 +56,7 @@ def test_bad_cover_is_one_line_and_publishes_nothing(
 
 def test_good_cover_becomes_the_feed_artwork(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    art = _image(tmp_path / "art.png", (1600, 1600), kind="PNG")
+    art = image(tmp_path / "art.png", (1600, 1600), kind="PNG")
     build(tiny_article(tmp_path, "first", "第一篇"), out, "--title", "第一篇", "--cover", str(art))
     assert (out / "cover.png").read_bytes() == art.read_bytes()
     settings = json.loads((out / "feed.json").read_text("utf-8"))

@@ -3,30 +3,20 @@ web page, served as a zip, removed with its episode, and no way out of the folde
 
 from __future__ import annotations
 
-import http.client
 import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from episode_builds import ROOT, build, env, tiny_article
+from episode_builds import build, cli, request, tiny_article
 from lxml import html
 
 from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.serve import running
 
 pytestmark = pytest.mark.slow
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "audiobook", *args], capture_output=True, text=True, env=env(),
-        cwd=ROOT, check=False,
-    )  # fmt: skip
 
 
 def _records(out: Path) -> dict[str, EpisodeRecord]:
@@ -45,17 +35,6 @@ def _daisy_links(out: Path) -> dict[str, str]:
     return links
 
 
-def _get(url: str, path: str) -> tuple[int, dict[str, str], bytes]:
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """One episode built with --daisy, one given its edition later by ``audiobook daisy``,
@@ -65,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     build(tiny_article(out.parent, "two", "第二篇"), out, "--title", "第二篇")
     build(tiny_article(out.parent, "three", "第三篇"), out, "--title", "第三篇")
     later = _records(out)["第二篇"]
-    proc = _cli("daisy", later.id, "-o", str(out))
+    proc = cli("daisy", later.id, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     (out.parent / "secret.txt").write_text("outside", "utf-8")
     with running(out) as url:
@@ -86,7 +65,7 @@ def test_daisy_edition_is_recorded_and_offered_on_the_page(site: tuple[str, Path
     assert f"ep-{records['第三篇'].id}" not in links
     # The page's link, resolved as a browser would, fetches the zip through serve.
     for href in links.values():
-        status, headers, body = _get(url, urlsplit(urljoin(url + "/", href)).path)
+        status, headers, body = request(url, urlsplit(urljoin(url + "/", href)).path)
         assert status == 200
         assert headers["content-type"] == "application/zip"
         assert body == (out / href).read_bytes()
@@ -99,10 +78,10 @@ def test_daisy_edition_is_recorded_and_offered_on_the_page(site: tuple[str, Path
 def test_daisy_fileset_is_served_without_escape(site: tuple[str, Path]) -> None:
     url, out = site
     folder = _records(out)["第一篇"].files["daisy"]
-    status, headers, body = _get(url, f"/{folder}/ncc.html")
+    status, headers, body = request(url, f"/{folder}/ncc.html")
     assert status == 200 and headers["content-type"].startswith("text/html")
     smil = sorted((out / folder).glob("*.smil"))[0].name
-    status, headers, _ = _get(url, f"/{folder}/{smil}")
+    status, headers, _ = request(url, f"/{folder}/{smil}")
     assert status == 200 and headers["content-type"] == "application/smil"
     # A link planted in the fileset that points outside is not followed.
     os.symlink(out.parent / "secret.txt", out / folder / "planted.html")
@@ -112,7 +91,7 @@ def test_daisy_fileset_is_served_without_escape(site: tuple[str, Path]) -> None:
         f"/{folder}/..%5c..%5c..%5csecret.txt",
     ]  # fmt: skip
     for path in escapes:
-        status, _, body = _get(url, path)
+        status, _, body = request(url, path)
         assert status in (400, 403, 404), path
         assert b"outside" not in body, path
 
@@ -142,7 +121,7 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
     assert {".mp3", ".vtt", ".srt", ".chapters.json", ".build.json", ".daisy", ".daisy.zip"} == {
         name.removeprefix(record.id) for name in own
     }
-    proc = _cli("feed", "remove", record.id, "-o", str(out))
+    proc = cli("feed", "remove", record.id, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     left = [p.name for p in (out / "episodes").iterdir()]
     assert left and not [name for name in left if name.startswith(record.id + ".")]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from episode_builds import image
 from lxml import etree
 from PIL import Image
 from typer.testing import CliRunner
@@ -26,11 +27,6 @@ def _run(*args: str, input: str | None = None) -> tuple[int, str]:
 
 def _channel(out: Path) -> etree._Element:
     return etree.fromstring((out / "feed.xml").read_bytes()).find("channel")
-
-
-def _image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str = "JPEG") -> Path:
-    Image.new(mode, size, "#336699" if mode != "L" else 128).save(path, kind)
-    return path
 
 
 def test_init_with_flags_writes_settings_feed_page_and_cover(tmp_path: Path) -> None:
@@ -109,19 +105,19 @@ def test_cover_is_checked_and_installed(tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert _run("feed", "init", "-o", str(out), "-y")[0] == 0
     bad = {
-        "small.jpg": _image(tmp_path / "small.jpg", (1000, 1000)),
-        "wide.jpg": _image(tmp_path / "wide.jpg", (2000, 1500)),
-        "huge.png": _image(tmp_path / "huge.png", (3200, 3200), kind="PNG"),
-        "alpha.png": _image(tmp_path / "alpha.png", (1400, 1400), "RGBA", "PNG"),
-        "grey.jpg": _image(tmp_path / "grey.jpg", (1400, 1400), "L"),
-        "lying.png": _image(tmp_path / "lying.png", (1400, 1400)),  # JPEG named .png
+        "small.jpg": image(tmp_path / "small.jpg", (1000, 1000)),
+        "wide.jpg": image(tmp_path / "wide.jpg", (2000, 1500)),
+        "huge.png": image(tmp_path / "huge.png", (3200, 3200), kind="PNG"),
+        "alpha.png": image(tmp_path / "alpha.png", (1400, 1400), "RGBA", "PNG"),
+        "grey.jpg": image(tmp_path / "grey.jpg", (1400, 1400), "L"),
+        "lying.png": image(tmp_path / "lying.png", (1400, 1400)),  # JPEG named .png
     }
     (tmp_path / "text.jpg").write_text("not an image")
     for name in [*bad, "text.jpg", "missing.jpg"]:
         code, output = _run("feed", "set", "cover", str(tmp_path / name), "-o", str(out))
         assert code == 2, (name, output)
         assert output.startswith("error: ") and "Traceback" not in output
-    good = _image(tmp_path / "art.png", (1500, 1500), kind="PNG")
+    good = image(tmp_path / "art.png", (1500, 1500), kind="PNG")
     code, output = _run("feed", "set", "cover", str(good), "-o", str(out))
     assert code == 0, output
     assert (out / "cover.png").read_bytes() == good.read_bytes()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from episode_builds import ROOT, build, env, tiny_article
+from episode_builds import build, cli, tiny_article
 
 from audiobook.publish.store import Store
 from audiobook.serve import running
@@ -45,10 +44,7 @@ def test_gpodder_subscribes_and_downloads_both_episodes(tmp_path: Path) -> None:
     home, downloads = tmp_path / "gpodder", tmp_path / "downloads"
     with running(out) as url:
         # Absolute enclosure URLs pointing at this server, set the way a producer would.
-        proc = subprocess.run(
-            [sys.executable, "-m", "audiobook", "feed", "set", "base_url", url, "-o", str(out)],
-            capture_output=True, text=True, env=env(), cwd=ROOT, check=False,
-        )  # fmt: skip
+        proc = cli("feed", "set", "base_url", url, "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         feed = f"{url}/feed.xml"
         _gpo(home, downloads, "subscribe", feed)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import http.client
 import io
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import feedparser
 import podcastparser
 import pytest
-from episode_builds import EXAMPLE, build, tiny_article
+from episode_builds import EXAMPLE, build, request, tiny_article
 
 from audiobook.publish.store import Store
 from audiobook.serve import running
@@ -31,23 +29,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield url, out
 
 
-def _request(
-    url: str, path: str, method: str = "GET", headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    """A raw request: the path goes out exactly as given (no client-side normalising)."""
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        conn.request(method, path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
-
-
 def test_feed_through_http_reads_in_both_parsers(served: tuple[str, Path]) -> None:
     url, out = served
-    status, headers, body = _request(url, "/feed.xml")
+    status, headers, body = request(url, "/feed.xml")
     assert status == 200
     assert headers["content-type"].startswith("application/rss+xml")
     parsed = feedparser.parse(body)
@@ -69,17 +53,17 @@ def test_enclosures_answer_ranges(served: tuple[str, Path]) -> None:
     record = Store(out).episodes()[0]
     data = (out / record.mp3).read_bytes()
     path = "/" + record.mp3
-    status, headers, body = _request(url, path, headers={"Range": "bytes=0-1"})
+    status, headers, body = request(url, path, headers={"Range": "bytes=0-1"})
     assert (status, body) == (206, data[:2])
     assert headers["content-range"] == f"bytes 0-1/{len(data)}"
-    status, headers, body = _request(url, path, headers={"Range": "bytes=1000-"})
+    status, headers, body = request(url, path, headers={"Range": "bytes=1000-"})
     assert (status, body) == (206, data[1000:])
-    status, headers, body = _request(url, path, headers={"Range": "bytes=-500"})
+    status, headers, body = request(url, path, headers={"Range": "bytes=-500"})
     assert (status, body) == (206, data[-500:])
-    status, headers, _ = _request(url, path, headers={"Range": f"bytes={len(data) + 10}-"})
+    status, headers, _ = request(url, path, headers={"Range": f"bytes={len(data) + 10}-"})
     assert status == 416
     assert headers["content-range"] == f"bytes */{len(data)}"
-    status, headers, body = _request(url, path, method="HEAD")
+    status, headers, body = request(url, path, method="HEAD")
     assert status == 200 and body == b""
     assert headers["content-length"] == str(len(data))
     assert headers["accept-ranges"] == "bytes"
@@ -96,13 +80,13 @@ def test_mime_types_and_cors(served: tuple[str, Path]) -> None:
         "cover.jpg": "image/jpeg",
     }
     for name, mime in expected.items():
-        status, headers, _ = _request(url, "/" + name, headers={"Origin": "https://app.example"})
+        status, headers, _ = request(url, "/" + name, headers={"Origin": "https://app.example"})
         assert status == 200, name
         assert headers["content-type"] == mime, name
         assert headers["access-control-allow-origin"] == "*", name
-    status, headers, body = _request(url, "/")
+    status, headers, body = request(url, "/")
     assert status == 200 and b'lang="zh-CN"' in body
-    status, headers, _ = _request(url, "/" + record.files["vtt"], method="OPTIONS")
+    status, headers, _ = request(url, "/" + record.files["vtt"], method="OPTIONS")
     assert status == 204 and "Range" in headers["access-control-allow-headers"]
 
 
@@ -116,7 +100,7 @@ def test_mime_types_and_cors(served: tuple[str, Path]) -> None:
 )  # fmt: skip
 def test_no_path_escape_and_no_private_files(served: tuple[str, Path], path: str) -> None:
     url, _ = served
-    status, _, body = _request(url, path)
+    status, _, body = request(url, path)
     assert status in (400, 403, 404)
     assert b"outside" not in body
 
@@ -125,7 +109,7 @@ def test_build_records_are_private(served: tuple[str, Path]) -> None:
     url, out = served
     record = Store(out).episodes()[0]
     assert (out / record.files["build"]).exists()
-    assert _request(url, "/" + record.files["build"])[0] == 404
+    assert request(url, "/" + record.files["build"])[0] == 404
 
 
 def test_serving_a_missing_folder_is_a_one_line_error(tmp_path: Path) -> None:
