@@ -92,8 +92,8 @@ class LoudnessTarget:
     limiter leaves below the true-peak ceiling for inter-sample and MP3 overshoot.
 
     The MP3's worst overshoot grows with the episode's length (more peaks, a rarer worst
-    one): about 0.5 dB on the 9-minute seed and 0.9–1.0 dB on a 10-hour book, whose builds
-    crossed a 1 dB margin on some runs (espeak-ng's audio varies slightly from run to run)
+    one): about 0.5 dB on the 9-minute seed and 0.8–1.1 dB on a 10-hour book (espeak-ng's
+    audio varies slightly from run to run), whose builds crossed a 1 dB margin on some runs
     and then encoded the whole book a second time. 1.5 dB keeps a book to one encode."""
 
     integrated_lufs: float = -16.0
