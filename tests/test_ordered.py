@@ -24,7 +24,7 @@ def test_results_come_back_in_input_order_and_are_reported_as_they_finish() -> N
         return f"r{i}"
 
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(slow, i) for i in range(4)]
+        futures = {i: pool.submit(slow, i) for i in (0, 2, 3)}
         jobs = iter([(0, futures[0]), (1, "hit"), (2, futures[2]), (3, futures[3])])
         stream = in_order(jobs, 10, lambda i, _f: reported.append(i))
         for i in (3, 2):  # the tail finishes first
