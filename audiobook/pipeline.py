@@ -225,6 +225,10 @@ def build(
     )
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
+    if choice.settings.engine == "edge":
+        from audiobook.engines.edge import check_voice
+
+        check_voice(choice.engine.describe(), cache_dir=cache_root())
     if prepared is None:
         prepared, segments = _front_end_in_child(
             source, options.clean, choice.engine, options.lexicon

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 import webvtt
 from audio_helpers import speech_onset
 from conftest import EXAMPLE
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from audiobook.audio import decode_file
 from audiobook.cli import app
+from audiobook.errors import ConfigError
 
 runner = CliRunner()
 
@@ -69,3 +71,39 @@ def test_service_down_fails_cleanly_and_feed_untouched(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: section 1") and "cannot connect" in last
     assert (out / "feed.xml").read_bytes() == before
+
+
+def test_a_voice_the_service_does_not_offer_is_refused_before_speaking(
+    make_edge_service: Callable[..., Any], tmp_path: Path
+) -> None:
+    service = make_edge_service()
+    out = tmp_path / "out"
+    args = ["build", str(EXAMPLE), "-o", str(out), "--engine", "edge", "--no-cache"]
+    result = runner.invoke(app, [*args, "--voice", "zh-CN-XiaoxaoNeural"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert "no voice 'zh-CN-XiaoxaoNeural'; did you mean zh-CN-XiaoxiaoNeural" in lines[-1]
+    assert service.stats.handshakes == 0  # not one sentence was sent, so none was retried
+    assert not (out / "feed.xml").exists()
+    # A voice the list has builds; so does any voice when no list can be had (the build
+    # then finds out for itself).
+    assert _build(tmp_path / "ok", "--voice", "zh-CN-XiaoxiaoNeural")["voice"] == (
+        "zh-CN-XiaoxiaoNeural"
+    )
+
+
+def test_a_cached_voice_list_is_asked_again_before_a_voice_is_refused(
+    make_edge_service: Callable[..., Any], tmp_path: Path
+) -> None:
+    from audiobook.engines import edge
+    from audiobook.pipeline import cache_root
+
+    make_edge_service()
+    cached = edge.list_voices(cache_dir=cache_root())
+    stale = [v for v in cached if v["ShortName"] != "zh-CN-YunxiNeural"]  # added since
+    cache_file = next(cache_root().glob("edge-voices-*.json"))
+    data = json.loads(cache_file.read_text("utf-8"))
+    cache_file.write_text(json.dumps({**data, "voices": stale}), "utf-8")
+    edge.check_voice("zh-CN-YunxiNeural", cache_dir=cache_root())  # found in a fresh list
+    with pytest.raises(ConfigError, match="no voice 'zh-CN-NobodyNeural'"):
+        edge.check_voice("zh-CN-NobodyNeural", cache_dir=cache_root())

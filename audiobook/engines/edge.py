@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import hashlib
 import json
 import math
@@ -407,6 +408,35 @@ def list_voices(
     tmp.write_text(json.dumps({"fetched_at": now, "source": base, "voices": voices}), "utf-8")
     tmp.replace(cache_file)
     return _filter(voices, locale, from_cache=False, note=None)
+
+
+def check_voice(voice: str, *, cache_dir: Path, timeout_s: float = 5.0) -> None:
+    """Refuse a voice the service does not offer, before any text is sent.
+
+    The service answers an unknown voice with silence, which reads like an outage: the build
+    would retry every sentence and then blame the network. The voice list is the one
+    ``audiobook voices`` keeps (fetched when it is missing or a week old); a voice missing
+    from a cached copy is looked up again in a fresh one before it is refused (the service
+    adds voices). When no list can be had, nothing is said: the build finds out itself.
+    """
+    try:
+        voices = list_voices(cache_dir=cache_dir, timeout_s=timeout_s)
+        if not _offers(voices, voice) and voices.from_cache:
+            voices = list_voices(cache_dir=cache_dir, timeout_s=timeout_s, refresh=True)
+    except EngineError:
+        return
+    if _offers(voices, voice) or voices.from_cache:
+        return
+    names = sorted({str(v.get("ShortName", "")) for v in voices} - {""})
+    close = difflib.get_close_matches(voice, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ConfigError(
+        f"the speech service has no voice {voice!r}{hint} (`audiobook voices zh` lists them)"
+    )
+
+
+def _offers(voices: list[dict[str, Any]], voice: str) -> bool:
+    return any(voice in (v.get("ShortName"), v.get("Name")) for v in voices)
 
 
 def _read_voice_cache(path: Path) -> tuple[float, list[dict[str, Any]]] | None:
