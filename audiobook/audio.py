@@ -368,6 +368,12 @@ def _parse_summary(log: str) -> _Measure:
     return _Measure(values["integrated"], values["range_lu"] or 0.0, None)
 
 
+#: The loudness meter. Its per-frame lines go to the ``verbose`` log level, which we never
+#: show: ``framelog=quiet`` says the same on recent ffmpeg, but ffmpeg 5.1 (Debian 12's,
+#: found first on PATH there) refuses it, and every build failed.
+_EBUR128 = "ebur128=framelog=verbose"
+
+
 class _Scanner:
     """An ffmpeg ``ebur128`` process measuring audio we feed it, on another core."""
 
@@ -383,7 +389,7 @@ class _Scanner:
         pcm = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
         cmd = [
             ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin",
-            *(reads or [*pcm, "-af", "ebur128=framelog=quiet"]), "-f", "null", "-",
+            *(reads or [*pcm, "-af", _EBUR128]), "-f", "null", "-",
         ]  # fmt: skip
         self.proc = self.popen(cmd)
         if background:
@@ -589,11 +595,11 @@ class _Stream:
         clip = head[: round(_TRIAL_S * self.rate) * 2]
         exe, quiet = ffmpeg_exe(), ["-hide_banner", "-nostats"]
         raw = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1"]
-        graph = f"asplit[a][b];[a]ebur128=framelog=quiet,anullsink;[b]{_limiter(gain, ceiling)}[o]"
+        graph = f"asplit[a][b];[a]{_EBUR128},anullsink;[b]{_limiter(gain, ceiling)}[o]"
         encode = [exe, *quiet, *raw, "-i", "pipe:0", "-filter_complex", graph, "-map", "[o]",
                   "-c:a", "libmp3lame", "-b:a", self.bitrate, "-f", "mp3", "pipe:1"]  # fmt: skip
         measure = [exe, *quiet, "-f", "mp3", "-i", "pipe:0",
-                   "-af", "ebur128=framelog=quiet", "-f", "null", "-"]  # fmt: skip
+                   "-af", _EBUR128, "-f", "null", "-"]  # fmt: skip
         encoder = _Scanner.popen(encode, stdout=subprocess.PIPE)
         assert encoder.stdout is not None
         meter = _Scanner.popen(measure, stdin=encoder.stdout)
@@ -786,7 +792,7 @@ class _Encoder:
             r"amovie=pipe\\:0:f=mp3,asplit[a][b];"
             f"[b]aresample={4 * rate}:filter_size=16,"
             "astats=measure_perchannel=none:measure_overall=Peak_level,anullsink;"
-            "[a]ebur128=framelog=quiet,asetnsamples=n=65536:p=0"
+            f"[a]{_EBUR128},asetnsamples=n=65536:p=0"
         )
         # The verifier yields the CPU to the encoder and to speech synthesis: on two cores the
         # encode is what the listener waits for, and the verifier keeps pace with what is left.

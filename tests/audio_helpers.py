@@ -64,7 +64,7 @@ def ebur128(path: str, *, dual_mono: bool = True) -> tuple[float, float]:
     flags = ":dualmono=true" if dual_mono else ""
     proc = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", path,
-         "-af", f"ebur128=peak=true{flags}:framelog=quiet", "-f", "null", "-"],
+         "-af", f"ebur128=peak=true{flags}:framelog=verbose", "-f", "null", "-"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     summary = proc.stderr[proc.stderr.rfind("Summary:") :]
