@@ -136,15 +136,21 @@ class Assembled:
 
 @cache
 def ffmpeg_exe() -> str:
-    """ffmpeg from PATH, else the binary the imageio-ffmpeg wheel ships (no apt step)."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
+    """The ffmpeg every stage runs: the one the imageio-ffmpeg wheel ships, else one on PATH.
+
+    The wheel's comes first: it is the version the project is tested with, while whatever a
+    system package put on PATH may be years older (Ubuntu 22.04 ships ffmpeg 4.4) and miss
+    an option a build relies on. ``IMAGEIO_FFMPEG_EXE`` names another binary on purpose.
+    """
     try:
         import imageio_ffmpeg
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise EngineError("ffmpeg not found: install imageio-ffmpeg or ffmpeg") from exc
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):  # pragma: no cover - the wheel is a core dependency
+        found = shutil.which("ffmpeg")
+        if not found:
+            raise EngineError("ffmpeg not found: install imageio-ffmpeg or ffmpeg") from None
+        exe = found
     AudioSegment.converter = exe
     return exe
 

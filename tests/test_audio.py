@@ -19,6 +19,7 @@ from audiobook.audio import (
     assemble,
     decode_file,
     decode_to_pcm,
+    ffmpeg_exe,
     read_gapless,
     trim,
 )
@@ -256,3 +257,29 @@ def test_killing_a_background_scanner_never_blocks_its_writers() -> None:
     with pytest.raises(PublishError):
         for _ in range(512):
             scanner.write(chunk)
+
+
+def test_the_wheels_ffmpeg_comes_before_one_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system ffmpeg may be years older than the one the project is tested with."""
+    from pydub import AudioSegment
+
+    monkeypatch.setattr(AudioSegment, "converter", AudioSegment.converter)
+    old = tmp_path / "ffmpeg"
+    old.write_text("#!/bin/sh\nexit 1\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
+    ffmpeg_exe.cache_clear()  # looked up once per process
+    try:
+        assert Path(ffmpeg_exe()) != old
+        speech = tone(0.5, 22050)
+        out = tmp_path / "e.mp3"
+        assemble([speech], [Segment(0, 0, "句", "句", True)], ["一"], out)
+        assert decode_file(out)[1] == 22050
+        ffmpeg_exe.cache_clear()
+        monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(old))  # chosen on purpose: used as named
+        assert ffmpeg_exe() == str(old)
+    finally:
+        ffmpeg_exe.cache_clear()
