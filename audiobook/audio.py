@@ -788,8 +788,10 @@ class _Encoder:
         # interpolator (BS.1770-4's reference uses 12 per phase) reads the seed's peak within
         # 0.002 dB of the resampler's 32-tap default, for a tenth less of the verifier's CPU.
         #
-        # The MP3 is decoded by ``amovie`` inside the filter graph (so ``-nostdin``: ffmpeg
-        # would otherwise read its keyboard commands from the pipe). ffmpeg's own demuxer and
+        # The MP3 is decoded by ``amovie`` inside the filter graph, given as a ``lavfi`` input
+        # (``-filter_complex`` opens a graph twice, and the first opening eats the stream's
+        # first 64 KB), with ``-nostdin`` (ffmpeg would otherwise read its keyboard commands
+        # from the pipe). ffmpeg's own demuxer and
         # decoder threads would hand every 52 ms frame from thread to thread, some 18 futex
         # calls a frame: a third of the verifier's CPU. The oversampled branch ends in a null
         # sink; the graph's one output is the audio at its own rate, regrouped (never padded)
