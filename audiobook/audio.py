@@ -791,11 +791,11 @@ class _Encoder:
         # The MP3 is decoded by ``amovie`` inside the filter graph, given as a ``lavfi`` input
         # (``-filter_complex`` opens a graph twice, and the first opening eats the stream's
         # first 64 KB), with ``-nostdin`` (ffmpeg would otherwise read its keyboard commands
-        # from the pipe). ffmpeg's own demuxer and
-        # decoder threads would hand every 52 ms frame from thread to thread, some 18 futex
-        # calls a frame: a third of the verifier's CPU. The oversampled branch ends in a null
-        # sink; the graph's one output is the audio at its own rate, regrouped (never padded)
-        # into large frames, since the null output's per-frame cost is the same overhead.
+        # from the pipe). ffmpeg's own demuxer and decoder threads would hand every 52 ms
+        # frame from thread to thread, some 18 futex calls a frame: a third of the verifier's
+        # CPU. The oversampled branch ends in a null sink; the graph's one output is the audio
+        # at its own rate, regrouped (never padded) into large frames, since the null output's
+        # per-frame cost is the same overhead.
         graph = (
             r"amovie=pipe\\:0:f=mp3,asplit[a][b];"
             f"[b]aresample={4 * rate}:filter_size=16,"
