@@ -424,7 +424,7 @@ def _publish(
             save_settings=options.base_url is not None or staged_cover is not None,
         )  # fmt: skip
         # A rebuild without transcripts must not leave the old ones linked from nowhere, nor
-        # an old DAISY edition of the previous audio (``--daisy`` writes a new one next).
+        # an old DAISY edition of the previous audio (``--daisy`` replaced it in the commit).
         for key in ("vtt", "srt", *site.DAISY_KEYS):
             if previous and key in previous.files and key not in record.files:
                 site.delete_files([store.inside(previous.files[key])])

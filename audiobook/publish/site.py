@@ -90,7 +90,7 @@ def commit(
     try:
         for target, source in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():  # a fileset (the DAISY edition), written through already
+            if source.is_dir():  # a fileset (the DAISY edition): swapped in whole
                 replace_dir(source, target)
                 continue
             with open(source, "rb") as handle:
