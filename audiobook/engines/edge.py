@@ -431,7 +431,7 @@ def check_voice(voice: str, *, cache_dir: Path, timeout_s: float = 5.0) -> None:
     close = difflib.get_close_matches(voice, names, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigError(
-        f"the speech service has no voice {voice!r}{hint} (`audiobook voices zh` lists them)"
+        f"the speech service has no voice {voice!r}{hint} (`audiobook voices` lists them)"
     )
 
 
