@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -289,8 +289,6 @@ def _check_output(folder: Path) -> None:
 
 def make_daisy(output: Path, episode: str) -> Path:
     """Write the DAISY 2.02 edition of a published episode (by id or MP3 path); return its zip."""
-    from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
-
     store = Store(output)
     wanted = Path(episode).name.removesuffix(".mp3")
     with store.locked():
@@ -299,26 +297,25 @@ def make_daisy(output: Path, episode: str) -> Path:
         if record is None:
             known = ", ".join(r.id for r in records) or "none"
             raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
-        book = book_from_record(record, publisher=store.settings().author)
-        folder, archive = daisy_paths(record.mp3)
-        zipped = write_daisy(book, output / record.mp3, store.inside(folder))
+        author = store.settings().author
+        files, _, zipped = _write_daisy(record, author, output / record.mp3, store.inside)
         # Recorded in the episode (so feed remove deletes it) and offered on the web page.
-        site.attach_files(store, record.id, {"daisy": folder, "daisy_zip": archive})
+        site.attach_files(store, record.id, files)
         return zipped
 
 
-def _stage_daisy(
-    staging: Path, record: EpisodeRecord, publisher: str, mp3: Path
-) -> dict[str, Path]:
-    """Write the DAISY edition of the episode about to be published into ``staging``, record
-    its files in ``record``, and return them (published name -> staged path)."""
+def _write_daisy(
+    record: EpisodeRecord, publisher: str, mp3: Path, place: Callable[[str], Path]
+) -> tuple[dict[str, str], Path, Path]:
+    """The DAISY edition of ``record``'s episode (its audio: ``mp3``), the fileset written
+    where ``place`` puts its published name. Returns the record's ``files`` entries for it,
+    the fileset and its zip."""
     from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
 
     folder, archive = daisy_paths(record.mp3)
-    record.files.update(zip(site.DAISY_KEYS, (folder, archive), strict=True))
-    fileset = staging / "daisy" / Path(folder).name
+    fileset = place(folder)
     zipped = write_daisy(book_from_record(record, publisher=publisher), mp3, fileset)
-    return {folder: fileset, archive: zipped}
+    return dict(zip(site.DAISY_KEYS, (folder, archive), strict=True)), fileset, zipped
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
@@ -417,7 +414,11 @@ def _publish(
         if options.daisy:
             # In the same commit as the episode: it is never published without the edition
             # asked for, and the page and feed are written once.
-            staged.update(_stage_daisy(staging, record, settings.author, staged_mp3))
+            daisy, fileset, zipped = _write_daisy(
+                record, settings.author, staged_mp3, lambda name: staging / Path(name).name
+            )
+            record.files.update(daisy)
+            staged.update({daisy["daisy"]: fileset, daisy["daisy_zip"]: zipped})
         records = [r for r in records if r.id != episode_id] + [record]
         site.commit(
             store, settings, records, staged=staged, cover=staged_cover,
