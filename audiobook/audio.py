@@ -515,10 +515,10 @@ class _Stream:
     corrected before a single frame of the episode is encoded. That trial runs on a thread
     while speech keeps arriving (held in memory meanwhile: the trial takes a tenth of a
     second, in which a fast local voice speaks a minute or two, a few megabytes of PCM). Then
-    everything held, and the rest as it is
-    spoken, streams through the one encoder, and the MP3 is decoded and measured as it is
-    written. If the whole episode's measurement misses the target after all,
-    :func:`_encode_to_target` encodes the spooled PCM again with corrected settings.
+    everything held, and the rest as it is spoken, streams through the one encoder, and the
+    MP3 is decoded and measured as it is written. If the whole episode's measurement misses
+    the target after all, :func:`_encode_to_target` encodes the spooled PCM again with
+    corrected settings.
     """
 
     def __init__(
