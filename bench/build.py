@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from audiobook import engines, parallel, pipeline, profiles  # noqa: E402
-from audiobook.audio import BITRATE, assemble, decode_to_pcm, ffmpeg_exe  # noqa: E402
+from audiobook.audio import BITRATE, assemble, ffmpeg_exe  # noqa: E402
 from audiobook.models import Segment  # noqa: E402
 from audiobook.publish import id3  # noqa: E402
 
@@ -230,10 +230,17 @@ def floor(source: Path, episode: Path, work: Path) -> tuple[float, str]:
     for seg in segments:
         choice.engine.synthesize(seg.spoken_text)
     synth_s = time.perf_counter() - t0
-    pcm, rate = decode_to_pcm(episode.read_bytes())
+    # Decoded by ffmpeg straight to a file: a ten-hour book is 1.5 GB of PCM, which need
+    # not pass through this process.
+    from mutagen.mp3 import MP3
+
+    rate = MP3(episode).info.sample_rate
     raw = work / "floor.pcm"
-    raw.write_bytes(pcm)
-    del pcm
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-i", str(episode), "-f", "s16le", "-ac", "1",
+         str(raw)],
+        check=True,
+    )  # fmt: skip
     t0 = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
