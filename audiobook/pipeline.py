@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
 from audiobook.errors import PublishError
 from audiobook.models import Article, Cleaned, Document, Episode, Segment
+from audiobook.paths import cache_root
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
 from audiobook.publish.cover import check_cover, stage_cover
@@ -32,12 +32,6 @@ from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
-
-
-def cache_root() -> Path:
-    """Where audiobook keeps caches (segment audio, voice lists); safe to delete."""
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "audiobook"
 
 LEAD_TITLE_MAX = 40
 

@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import logging
 import marshal
-import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import marisa_trie
+
+from audiobook.paths import cache_root
 
 
 @contextlib.contextmanager
@@ -172,9 +173,7 @@ def _cache_dir() -> Path | None:
         return None
     ident = f"{VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{jieba.__version__}"
     digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = (Path(base) if base else Path.home() / ".cache") / "audiobook"
-    return root / f"jieba-{digest}"
+    return cache_root() / f"jieba-{digest}"
 
 
 @lru_cache(maxsize=1)
