@@ -23,8 +23,15 @@ def in_order(
     jobs: Iterator[tuple[int, Future[F] | R]],
     window: int,
     on_finished: Callable[[int, Future[F]], None],
+    *,
+    weight: Callable[[int], float] | None = None,
+    budget: float | None = None,
 ) -> Iterator[tuple[int, Future[F] | R]]:
     """Pull ``(index, entry)`` jobs (pulling one starts it), yield them in the order pulled.
+
+    At most ``window`` jobs are pulled and not yet yielded. With a ``budget``, their total
+    ``weight(index)`` is bounded too: a job is pulled only while the total is below it (so one
+    job heavier than the budget still runs, alone).
 
     An entry is a :class:`~concurrent.futures.Future` or a result at hand. A future may stand
     for several indices (a repeated sentence spoken once): ``on_finished(index, future)`` is
@@ -34,8 +41,13 @@ def in_order(
     pending: deque[tuple[int, Future[F] | R]] = deque()
     unreported: dict[Future[F], list[int]] = {}
     exhausted = False
+    held = 0.0  # the pending jobs' total weight
+
+    def room() -> bool:
+        return len(pending) < window and (budget is None or not pending or held < budget)
+
     while True:
-        while not exhausted and len(pending) < window:
+        while not exhausted and room():
             job = next(jobs, None)
             if job is None:
                 exhausted = True
@@ -43,6 +55,8 @@ def in_order(
             if isinstance(job[1], Future):
                 unreported.setdefault(job[1], []).append(job[0])
             pending.append(job)
+            if weight is not None:
+                held += weight(job[0])
         if not pending:
             return
         head = pending[0][1]
@@ -52,4 +66,7 @@ def in_order(
             for index in unreported.pop(future):
                 on_finished(index, future)
         while pending and not (isinstance(pending[0][1], Future) and pending[0][1] in unreported):
-            yield pending.popleft()
+            job = pending.popleft()
+            if weight is not None:
+                held -= weight(job[0])
+            yield job

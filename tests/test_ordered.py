@@ -54,6 +54,26 @@ def test_no_more_than_the_window_is_started_ahead() -> None:
     assert next(stream, None) is None
 
 
+@pytest.mark.parametrize("sizes", [[3] * 12, [1, 9, 2, 8, 3, 7, 4, 6, 5, 5], [25, 1, 1, 30, 2]])
+def test_a_weight_budget_bounds_what_is_held(sizes: list[int]) -> None:
+    """Held weight never exceeds the budget by more than the last job pulled, and a job
+    heavier than the whole budget still runs (alone)."""
+    pulled: list[int] = []
+
+    def jobs() -> Iterator[tuple[int, Future[str]]]:
+        for i in range(len(sizes)):
+            pulled.append(i)
+            yield i, _done(str(i))
+
+    budget = 10
+    stream = in_order(jobs(), 100, lambda _i, _f: None, weight=sizes.__getitem__, budget=budget)
+    for taken, (index, _) in enumerate(stream, 1):
+        assert index == taken - 1
+        held = [sizes[i] for i in pulled[taken:]]
+        assert sum(held[:-1]) < budget
+    assert pulled == list(range(len(sizes)))
+
+
 def test_one_future_may_stand_for_several_inputs() -> None:
     shared = _done("same")
     reported: list[int] = []

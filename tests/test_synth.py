@@ -390,6 +390,31 @@ def test_speech_streams_in_order_with_a_bounded_window(concurrency: int) -> None
     assert rest == [f"句{i}" for i in range(1, 100)]
 
 
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_speech_runs_ahead_by_characters_not_sentences() -> None:
+    """The default window is a length of speech: short sentences run far ahead (an article
+    is spoken whole while the encoder starts), long ones only a few."""
+    engine = Scripted()
+    short = synthesize_iter(engine, SETTINGS, segments(*(f"句{i:02}" for i in range(60))))
+    next(short)
+    _wait_for(lambda: len(engine.calls) == 60)
+    short.close()
+
+    engine = Scripted()
+    texts = [f"{i:02}" + "长" * 98 for i in range(60)]  # 100 characters each
+    long = synthesize_iter(engine, SETTINGS, segments(*texts), ahead_chars=450)
+    next(long)
+    time.sleep(0.2)  # time to run ahead, if it would
+    assert len(engine.calls) <= 6  # the one taken + 450 characters ahead (+ the last pulled)
+    assert [s.pcm.rstrip(b"\0").decode() for s in long] == texts[1:]
+
+
 def test_abandoned_stream_stops_speaking() -> None:
     engine = Scripted(concurrency=2)
     stream = synthesize_iter(engine, SETTINGS, segments(*(f"句{i}" for i in range(50))), window=4)
