@@ -245,10 +245,7 @@ def build(
         )
         with contextlib.closing(speeches):
             levels = [s.level for s in prepared.article.sections]
-            assembled = assemble(
-                speeches, segments, titles, staged_mp3, section_levels=levels,
-                on_encoding=_warm_publishing,
-            )  # fmt: skip
+            assembled = assemble(speeches, segments, titles, staged_mp3, section_levels=levels)
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -260,15 +257,6 @@ def _find_ffmpeg() -> None:
     missing ffmpeg is reported where the encode needs it, with one line, not from here."""
     with contextlib.suppress(Exception):
         ffmpeg_exe()
-
-
-def _warm_publishing() -> None:
-    """Import what publishing needs (pypinyin, for the episode's file name: a sixth of a
-    second) on a thread while the speech is encoded, rather than after it. Not before: while
-    the first speech and the loudness trial are under way, it would hold up both."""
-    from audiobook.publish.slug import warm
-
-    threading.Thread(target=warm, name="warm-publishing", daemon=True).start()
 
 
 def _check_output(folder: Path) -> None:

@@ -22,33 +22,39 @@ EXAMPLE = ROOT / "examples" / "jianfu.txt"
 
 
 @pytest.fixture(scope="session")
-def _word_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dictionary store (see audiobook.text.wordstore), built once for the session: it is
-    derived from jieba's installed dictionary alone, so tests may share it, and building it
-    in every subprocess build would cost two seconds each."""
+def _word_store(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The derived stores (jieba's dictionary, see audiobook.text.wordstore; pypinyin's, see
+    audiobook.publish.pinyin), built once for the session: they come from installed packages
+    alone, so tests may share them, and building them in every subprocess build would cost
+    seconds each."""
+    from audiobook.publish import pinyin
     from audiobook.text import wordstore
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("words")))
-        folder = wordstore._cache_dir()
+        folders = [wordstore._cache_dir(), pinyin.cache_folder()]
         wordstore.release()
         wordstore.store()
         wordstore.release()
-    assert folder is not None and folder.is_dir()
-    return folder
+        pinyin._store.cache_clear()
+        pinyin.lazy_pinyin("中")
+        pinyin._store.cache_clear()
+    assert all(f is not None and f.is_dir() for f in folders)
+    return [f for f in folders if f is not None]
 
 
-def _isolate(patch: pytest.MonkeyPatch, cache: Path, word_store: Path) -> None:
+def _isolate(patch: pytest.MonkeyPatch, cache: Path, word_store: list[Path]) -> None:
     """Point edge at a closed local port and the caches at ``cache`` (empty but for the
-    session's word store), so nothing talks to Microsoft or shares the user's cache."""
+    session's derived stores), so nothing talks to Microsoft or shares the user's cache."""
     patch.setenv(ENDPOINT_ENV, f"ws://127.0.0.1:{closed_port()}/edge/v1?x=1")
     patch.setenv("XDG_CACHE_HOME", str(cache))
     (cache / "audiobook").mkdir()
-    (cache / "audiobook" / word_store.name).symlink_to(word_store, target_is_directory=True)
+    for folder in word_store:
+        (cache / "audiobook" / folder.name).symlink_to(folder, target_is_directory=True)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _offline_module(tmp_path_factory: pytest.TempPathFactory, _word_store: Path) -> Iterator[None]:
+def _offline_module(tmp_path_factory: pytest.TempPathFactory, _word_store: list[Path]) -> Iterator[None]:
     """The same isolation for a whole module: module-scoped fixtures (episodes built once
     per module) run before any function-scoped ``_offline``."""
     with pytest.MonkeyPatch.context() as patch:
@@ -58,7 +64,7 @@ def _offline_module(tmp_path_factory: pytest.TempPathFactory, _word_store: Path)
 
 @pytest.fixture(autouse=True)
 def _offline(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, _word_store: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, _word_store: list[Path]
 ) -> None:
     """No test may talk to Microsoft, and none may share the user's segment cache."""
     _isolate(monkeypatch, tmp_path_factory.mktemp("cache"), _word_store)

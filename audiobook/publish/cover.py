@@ -125,9 +125,8 @@ def generate_cover(title: str, author: str = "") -> bytes:
     """A plain, legible 1400 px JPEG: title centred on a colour picked from the title."""
     font_path = cjk_font_path()
     if font_path is None:
-        from audiobook.publish.slug import load_pypinyin
+        from audiobook.publish.pinyin import lazy_pinyin
 
-        lazy_pinyin = load_pypinyin().lazy_pinyin
         title = " ".join(lazy_pinyin(title)).strip() or "podcast"
         author = " ".join(lazy_pinyin(author)).strip()
     hue = hashlib.sha256(title.encode("utf-8")).digest()

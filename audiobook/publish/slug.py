@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from types import ModuleType
+
+from audiobook.publish.pinyin import lazy_pinyin
 
 MAX_SLUG = 60
-
-
-def load_pypinyin() -> ModuleType:
-    """pypinyin, imported on first use: its tables cost about 60 MB and a seventh of a
-    second, which a build only needs at the end. We never change them, so pypinyin's private
-    copy of each (its default, for callers that add words) is skipped: a third of the cost."""
-    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-    import pypinyin
-
-    return pypinyin
-
-
-def warm() -> None:
-    """Load pypinyin's tables now (see :func:`audiobook.pipeline.build`)."""
-    load_pypinyin()
 
 
 def slugify(title: str, *, fallback: str = "episode") -> str:
@@ -30,7 +15,7 @@ def slugify(title: str, *, fallback: str = "episode") -> str:
 
     Only ``[a-z0-9-]`` survive, so no title can name a path outside the output folder.
     """
-    words = load_pypinyin().lazy_pinyin(title, errors=lambda chars: [chars])
+    words = lazy_pinyin(title)
     ascii_text = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_SLUG:

@@ -21,13 +21,11 @@ store is built in memory for the process.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import logging
 import marshal
 import shutil
 import sys
-import tempfile
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from pathlib import Path
 
 import marisa_trie
 
-from audiobook.paths import cache_root
+from audiobook.paths import derived_folder, save_folder
 
 
 @contextlib.contextmanager
@@ -168,12 +166,9 @@ def _dict_path() -> Path:
 def _cache_dir() -> Path | None:
     try:
         source = _dict_path()
-        stat = source.stat()
-    except (OSError, AttributeError):
+    except AttributeError:
         return None
-    ident = f"{VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{jieba.__version__}"
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    return cache_root() / f"jieba-{digest}"
+    return derived_folder("jieba", f"{VERSION}|{jieba.__version__}", [source])
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +184,7 @@ def store() -> Store:
     built = _build()
     if folder is not None:
         with contextlib.suppress(OSError):
-            _save(built, folder)
+            save_folder(folder, lambda work: _save(built, work))
     return built
 
 
@@ -211,21 +206,11 @@ def _open(folder: Path) -> Store:
     return Store(words, total, longest, unigram, bigram, ends, lm_total)
 
 
-def _save(built: Store, folder: Path) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        built.words.save(work, "words")
-        built.bigram.save(work, "bigram")
-        tables = (built.total, built.longest, built.unigram, built.ends, built.lm_total)
-        (work / "tables").write_bytes(marshal.dumps(tables))
-        try:
-            work.rename(folder)
-        except OSError:
-            if not folder.is_dir():  # not a concurrent build that got there first
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+def _save(built: Store, work: Path) -> None:
+    built.words.save(work, "words")
+    built.bigram.save(work, "bigram")
+    tables = (built.total, built.longest, built.unigram, built.ends, built.lm_total)
+    (work / "tables").write_bytes(marshal.dumps(tables))
 
 
 def _build() -> Store:
