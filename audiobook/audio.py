@@ -234,6 +234,7 @@ def assemble(
     loudness: LoudnessTarget | None = LoudnessTarget(),
     section_levels: Sequence[int] | None = None,
     on_encoding: Callable[[], None] | None = None,
+    on_assembled: Callable[[Segment], None] | None = None,
 ) -> Assembled:
     """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
 
@@ -243,12 +244,15 @@ def assemble(
     at a time, while the encoder runs). ``loudness=None`` skips normalisation (the PCM is
     encoded as spoken). ``on_encoding`` is called once the encoder has started: from then
     on the machine is busy, and a caller can start work that would otherwise wait until
-    the end.
+    the end. ``on_assembled(segment)`` is called as each segment's speech (or its absence)
+    has been handed to the encoder, in order: progress that a listener's file has reached.
     """
     work = out.with_name(out.name + ".pcm")
     try:
         with work.open("wb") as sink:
-            joined = _join(speeches, segments, sink, pauses, loudness, bitrate, out, on_encoding)
+            joined = _join(
+                speeches, segments, sink, pauses, loudness, bitrate, out, on_encoding, on_assembled
+            )
         rate = joined.rate
         result, frames = _encode_to_target(work, out, rate, bitrate, loudness, joined)
     finally:
@@ -286,6 +290,7 @@ def _join(
     bitrate: str,
     out: Path,
     on_encoding: Callable[[], None] | None = None,
+    on_assembled: Callable[[Segment], None] | None = None,
 ) -> _Joined:
     joined = _Joined()
     stream: _Stream | None = None
@@ -311,17 +316,18 @@ def _join(
                 rates = f"{joined.rate} and {speech.sample_rate} Hz"
                 raise EngineError(f"engine returned mixed sample rates ({rates})")
             pcm = trim(speech)
-            if not pcm:
-                continue
-            if previous is not None:
-                silence(_gap(previous, seg, pauses))
-            now = joined.samples / joined.rate
-            joined.starts.setdefault(seg.section, now)
-            write(pcm)
-            joined.cues.append(
-                Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
-            )
-            previous = seg
+            if pcm:
+                if previous is not None:
+                    silence(_gap(previous, seg, pauses))
+                now = joined.samples / joined.rate
+                joined.starts.setdefault(seg.section, now)
+                write(pcm)
+                joined.cues.append(
+                    Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
+                )
+                previous = seg
+            if on_assembled is not None:
+                on_assembled(seg)
         if not joined.cues:  # a cue per sentence that made a sound
             raise EngineError("nothing to speak: the article has no speakable sentences")
         silence(_TAIL_SILENCE_S)

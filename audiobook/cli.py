@@ -142,12 +142,16 @@ def _clean_options(
 
 
 class _RichReporter(pipeline.Reporter):
-    """Status lines and a progress bar (sections spoken, elapsed, ETA) on stderr."""
+    """Status lines and two progress bars on stderr: sentences spoken (with sections done),
+    then sentences encoded into the episode, each with elapsed time and ETA. Speech runs
+    ahead of the encoder, so one bar alone would sit at 100% while the MP3 is still being
+    written."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.progress: Progress | None = None
         self.task: Any = None
+        self.encode_task: Any = None
         self.section_sizes: dict[int, int] = {}
         self.done_in_section: dict[int, int] = {}
 
@@ -161,7 +165,7 @@ class _RichReporter(pipeline.Reporter):
         if self.quiet:
             return
         self.progress = Progress(
-            TextColumn("speaking"),
+            TextColumn("{task.description:<8}"),
             BarColumn(),
             TextColumn("{task.fields[sections]}"),
             MofNCompleteColumn(),
@@ -173,8 +177,9 @@ class _RichReporter(pipeline.Reporter):
         )
         self.progress.start()
         self.task = self.progress.add_task(
-            "speak", total=len(segments), sections=self._sections_text()
+            "speaking", total=len(segments), sections=self._sections_text()
         )
+        self.encode_task = self.progress.add_task("encoding", total=len(segments), sections="")
 
     def _sections_text(self) -> str:
         done = sum(
@@ -186,6 +191,10 @@ class _RichReporter(pipeline.Reporter):
         self.done_in_section[segment.section] = self.done_in_section.get(segment.section, 0) + 1
         if self.progress is not None:
             self.progress.update(self.task, advance=1, sections=self._sections_text())
+
+    def encoded(self, segment: Segment) -> None:
+        if self.progress is not None:
+            self.progress.update(self.encode_task, advance=1)
 
     def close(self) -> None:
         if self.progress is not None:

@@ -97,6 +97,11 @@ class Reporter:
     def spoke(self, segment: Segment) -> None:
         """One segment is done (from the cache or the engine)."""
 
+    def encoded(self, segment: Segment) -> None:
+        """One segment's speech has gone into the encoder, in order. Speech runs ahead of the
+        encoder (an article is spoken in a second, then encoded for a few more), so this is
+        the second half of a truthful progress report."""
+
 
 def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepared:
     """Read and clean an article and convert and structure it (pure after the read)."""
@@ -245,7 +250,10 @@ def build(
         )
         with contextlib.closing(speeches):
             levels = [s.level for s in prepared.article.sections]
-            assembled = assemble(speeches, segments, titles, staged_mp3, section_levels=levels)
+            assembled = assemble(
+                speeches, segments, titles, staged_mp3, section_levels=levels,
+                on_assembled=report.encoded,
+            )  # fmt: skip
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

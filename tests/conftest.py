@@ -22,7 +22,7 @@ EXAMPLE = ROOT / "examples" / "jianfu.txt"
 
 
 @pytest.fixture(scope="session")
-def _word_store(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The derived stores (jieba's dictionary, see audiobook.text.wordstore; pypinyin's, see
     audiobook.publish.pinyin), built once for the session: they come from installed packages
     alone, so tests may share them, and building them in every subprocess build would cost
@@ -43,31 +43,35 @@ def _word_store(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [f for f in folders if f is not None]
 
 
-def _isolate(patch: pytest.MonkeyPatch, cache: Path, word_store: list[Path]) -> None:
+def _isolate(patch: pytest.MonkeyPatch, cache: Path, stores: list[Path]) -> None:
     """Point edge at a closed local port and the caches at ``cache`` (empty but for the
     session's derived stores), so nothing talks to Microsoft or shares the user's cache."""
     patch.setenv(ENDPOINT_ENV, f"ws://127.0.0.1:{closed_port()}/edge/v1?x=1")
     patch.setenv("XDG_CACHE_HOME", str(cache))
     (cache / "audiobook").mkdir()
-    for folder in word_store:
+    for folder in stores:
         (cache / "audiobook" / folder.name).symlink_to(folder, target_is_directory=True)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _offline_module(tmp_path_factory: pytest.TempPathFactory, _word_store: list[Path]) -> Iterator[None]:
+def _offline_module(
+    tmp_path_factory: pytest.TempPathFactory, _stores: list[Path]
+) -> Iterator[None]:
     """The same isolation for a whole module: module-scoped fixtures (episodes built once
     per module) run before any function-scoped ``_offline``."""
     with pytest.MonkeyPatch.context() as patch:
-        _isolate(patch, tmp_path_factory.mktemp("module-cache"), _word_store)
+        _isolate(patch, tmp_path_factory.mktemp("module-cache"), _stores)
         yield
 
 
 @pytest.fixture(autouse=True)
 def _offline(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, _word_store: list[Path]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    _stores: list[Path],
 ) -> None:
     """No test may talk to Microsoft, and none may share the user's segment cache."""
-    _isolate(monkeypatch, tmp_path_factory.mktemp("cache"), _word_store)
+    _isolate(monkeypatch, tmp_path_factory.mktemp("cache"), _stores)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from audiobook.audio import (
     trim,
 )
 from audiobook.errors import EngineError, PublishError
-from audiobook.models import Segment
+from audiobook.models import Segment, Speech
 
 
 def _segments() -> list[Segment]:
@@ -283,3 +283,26 @@ def test_the_wheels_ffmpeg_comes_before_one_on_path(
         assert ffmpeg_exe() == str(old)
     finally:
         ffmpeg_exe.cache_clear()
+
+
+def test_each_segment_is_reported_once_it_has_gone_to_the_encoder(tmp_path: Path) -> None:
+    """The encoding half of the progress report: every segment, in order, a silent one too
+    (it reaches the episode as nothing), and only once its speech has been handed over."""
+    segs = _book(2, 3)
+    silent = Speech(b"\0\0" * 2400, 24000)
+    speeches = [tone(0.5), tone(0.5), silent, tone(0.5), tone(0.5), tone(0.5)]
+    handed: list[int] = []
+    reported: list[Segment] = []
+
+    def spoken():  # type: ignore[no-untyped-def]
+        for n, speech in enumerate(speeches):
+            handed.append(n)
+            yield speech
+
+    def assembled(seg: Segment) -> None:
+        assert len(handed) == segs.index(seg) + 1  # its own speech taken, no more
+        reported.append(seg)
+
+    result = assemble(spoken(), segs, ["a", "b"], tmp_path / "e.mp3", on_assembled=assembled)
+    assert reported == segs
+    assert len(result.cues) == 5  # the silent sentence has no cue, but was reported

@@ -211,3 +211,17 @@ def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
     check_fileset(folder)
     ncc = etree.parse(str(folder / "ncc.html"))
     assert ncc.xpath("//*[local-name()='h2']")
+
+
+def test_progress_reports_speaking_and_then_encoding(tmp_path: Path) -> None:
+    """Speech runs ahead of the encoder, so a single 'speaking' bar would sit at 100% while
+    the MP3 is written: both halves are shown, each to its end."""
+    result = runner.invoke(
+        app, ["build", str(EXAMPLE), "--output", str(tmp_path / "out"), "--engine", "espeak"]
+    )
+    assert result.exit_code == 0, result.output
+    bars = {line.split()[0]: line for line in result.stderr.splitlines() if "sentences" in line}
+    assert set(bars) == {"speaking", "encoding"}
+    done = [line.split("sentences")[0].split()[-1] for line in bars.values()]
+    total = done[0].split("/")[1]
+    assert done == [f"{total}/{total}"] * 2
