@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def cache_root() -> Path:
@@ -44,3 +48,25 @@ def save_folder(folder: Path, write: Callable[[Path], None]) -> None:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def open_or_build(
+    folder: Path | None,
+    open_: Callable[[Path], T],
+    build: Callable[[], T],
+    save: Callable[[T, Path], None],
+) -> T:
+    """A derived store: opened from ``folder`` if it is there, else built and saved there
+    (see :func:`save_folder`) for next time. A folder that fails to open (a full disk, a
+    stray edit) is deleted and built again; where the cache cannot be written the store is
+    built for this process only."""
+    if folder is not None and folder.is_dir():
+        try:
+            return open_(folder)
+        except (OSError, ValueError, EOFError, TypeError, RuntimeError):
+            shutil.rmtree(folder, ignore_errors=True)
+    built = build()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            save_folder(folder, lambda work: save(built, work))
+    return built

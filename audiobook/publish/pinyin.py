@@ -17,11 +17,9 @@ without a reading kept as they are.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +27,7 @@ from pathlib import Path
 
 import marisa_trie
 
-from audiobook.paths import derived_folder, save_folder
+from audiobook.paths import derived_folder, open_or_build
 
 #: Bump when what :func:`_build` writes changes.
 VERSION = "1"
@@ -114,17 +112,7 @@ def _data_files() -> tuple[Path, Path] | None:
 @lru_cache(maxsize=1)
 def _store() -> _Store:
     """Opened from the cache, or built (a second or two, once) and cached."""
-    folder = cache_folder()
-    if folder is not None and folder.is_dir():
-        try:
-            return _open(folder)
-        except (OSError, ValueError, RuntimeError):
-            shutil.rmtree(folder, ignore_errors=True)  # damaged: make way for a good copy
-    phrases, chars, hans = _build()
-    if folder is not None:
-        with contextlib.suppress(OSError):
-            save_folder(folder, lambda work: _save(work, phrases, chars, hans))
-    return _Store(phrases, chars, re.compile(hans))
+    return open_or_build(cache_folder(), _open, _build, _save)
 
 
 def _open(folder: Path) -> _Store:
@@ -135,15 +123,13 @@ def _open(folder: Path) -> _Store:
     return _Store(phrases, chars, re.compile(hans))
 
 
-def _save(
-    work: Path, phrases: marisa_trie.BytesTrie, chars: marisa_trie.BytesTrie, hans: str
-) -> None:
-    phrases.save(str(work / "phrases.marisa"))
-    chars.save(str(work / "chars.marisa"))
-    (work / "meta.json").write_text(json.dumps({"hans": hans}), "utf-8")
+def _save(store: _Store, work: Path) -> None:
+    store.phrases.save(str(work / "phrases.marisa"))
+    store.chars.save(str(work / "chars.marisa"))
+    (work / "meta.json").write_text(json.dumps({"hans": store.hans.pattern}), "utf-8")
 
 
-def _build() -> tuple[marisa_trie.BytesTrie, marisa_trie.BytesTrie, str]:
+def _build() -> _Store:
     """pypinyin's tables, each reading made toneless by pypinyin's own style converter."""
     import pypinyin
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT, RE_HANS
@@ -166,7 +152,7 @@ def _build() -> tuple[marisa_trie.BytesTrie, marisa_trie.BytesTrie, str]:
     )
     # pypinyin anchors the class to a whole string (^(?:[...])+$); we test one character.
     hans = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
-    return phrases, chars, hans
+    return _Store(phrases, chars, re.compile(hans))
 
 
 def cache_folder() -> Path | None:

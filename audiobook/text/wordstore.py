@@ -24,7 +24,6 @@ import contextlib
 import itertools
 import logging
 import marshal
-import shutil
 import sys
 from array import array
 from collections.abc import Iterator, Mapping
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import marisa_trie
 
-from audiobook.paths import derived_folder, save_folder
+from audiobook.paths import derived_folder, open_or_build
 
 
 @contextlib.contextmanager
@@ -174,18 +173,7 @@ def _cache_dir() -> Path | None:
 @lru_cache(maxsize=1)
 def store() -> Store:
     """The store, opened from the cache, or built (about two seconds, once) and cached."""
-    folder = _cache_dir()
-    if folder is not None and folder.is_dir():
-        try:
-            return _open(folder)
-        except (OSError, ValueError, EOFError, TypeError, RuntimeError):
-            # Damaged (a full disk, a stray edit): make way for a good copy.
-            shutil.rmtree(folder, ignore_errors=True)
-    built = _build()
-    if folder is not None:
-        with contextlib.suppress(OSError):
-            save_folder(folder, lambda work: _save(built, work))
-    return built
+    return open_or_build(_cache_dir(), _open, _build, _save)
 
 
 @lru_cache(maxsize=1)
