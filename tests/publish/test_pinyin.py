@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pypinyin
@@ -134,3 +136,18 @@ def test_a_slug_is_always_a_safe_file_name(title: str) -> None:
     assert slug and len(slug) <= MAX_SLUG
     assert set(slug) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
     assert not slug.startswith("-") and not slug.endswith("-")
+
+
+def test_with_the_store_built_pypinyin_is_never_imported() -> None:
+    """The point of the store: a build names its episode without pypinyin's 55 MB."""
+    from episode_builds import ROOT, env
+
+    code = (
+        "import sys; from audiobook.publish.slug import slugify; "
+        "print(slugify('重庆银行'), 'pypinyin' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=ROOT,
+        check=True,
+    )  # fmt: skip
+    assert proc.stdout.split() == ["chong-qing-yin-hang", "False"]
