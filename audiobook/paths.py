@@ -26,9 +26,10 @@ def derived_folder(kind: str, version: str, sources: Sequence[Path]) -> Path | N
     named for their paths, sizes and times and our ``version``, so reinstalling the package
     or changing what we derive makes a new one. None if a source is missing."""
     try:
-        ident = [version, *(f"{p}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in sources)]
+        stats = [(p, p.stat()) for p in sources]
     except OSError:
         return None
+    ident = [version, *(f"{p}|{st.st_size}|{st.st_mtime_ns}" for p, st in stats)]
     digest = hashlib.sha256("\n".join(ident).encode()).hexdigest()[:16]
     return cache_root() / f"{kind}-{digest}"
 

@@ -38,7 +38,7 @@ from audiobook.models import Boundary, Segment, Speech
 
 #: How far speech may run ahead of the assembler, in characters of spoken text: about a
 #: quarter of an hour of Mandarin (some four characters a second), 40-odd MB of 24 kHz PCM.
-#: An article is spoken whole while its first minute is still being measured for loudness:
+#: An article is spoken whole while its first half-minute is still measured for loudness:
 #: the speaking fills a core that is idle then, and the encoder, once it starts, has both
 #: cores nearly to itself. Fed a few sentences at a time instead, the speaking interrupted
 #: the encoder all the way through (seed: a build of 2.78 s against 2.53 s, medians of 8).

@@ -18,6 +18,7 @@ without a reading kept as they are.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -50,8 +51,10 @@ def lazy_pinyin(text: str) -> list[str]:
         return [""]  # as pypinyin answers
     store = _store()
     out: list[str] = []
-    for run in _runs(text, store.hans):
-        if store.hans.match(run[0]) is None:
+    # Runs of characters that have a reading, and of characters that do not.
+    for readable, chars in itertools.groupby(text, key=lambda c: store.hans.match(c) is not None):
+        run = "".join(chars)
+        if not readable:
             out.append(run)
             continue
         for word in _cut(run, store.phrases):
@@ -60,15 +63,6 @@ def lazy_pinyin(text: str) -> list[str]:
             else:
                 out.append(_char(word, store.chars))
     return out
-
-
-def _runs(text: str, hans: re.Pattern[str]) -> Iterator[str]:
-    """Maximal runs of characters that have a reading and of characters that do not."""
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or (hans.match(text[i]) is None) != (hans.match(text[start]) is None):
-            yield text[start:i]
-            start = i
 
 
 def _cut(run: str, phrases: marisa_trie.BytesTrie) -> Iterator[str]:
