@@ -381,20 +381,30 @@ def clean_command(
 
       audiobook clean article.txt --diff
 
-      audiobook clean article.txt --diff --keep spliced-passage
+      audiobook clean article.txt --diff --keep splice
+
+      audiobook clean article.txt --drop suspect
     """
     prepared = pipeline.prepare(article, _clean_options(keep, drop, spam, spam_file, convert))
     removals = prepared.cleaned.removals
+    suspects = prepared.cleaned.suspects
     if as_json:
-        print(json.dumps([asdict(r) for r in removals], ensure_ascii=False))
+        listed = [asdict(r) for r in removals]
+        listed += [{**asdict(r), "kept": True} for r in suspects]
+        print(json.dumps(listed, ensure_ascii=False))
     elif diff:
         source = prepared.document.text
-        for r in removals:
+        marked = [(r, "-", "-") for r in removals] + [(r, "?", "?") for r in suspects]
+        for r, opening, closing in sorted(marked, key=lambda m: m[0].start):
             before = source[max(0, r.start - 8) : r.start].replace("\n", "⏎")
             after = source[r.end : r.end + 8].replace("\n", "⏎")
             shown = r.text.replace("\n", "⏎")
-            print(f"[{r.rule}] @{r.start}: …{before}[-{shown}-]{after}…")
-        err.print(f"{len(removals)} removals", markup=False)
+            label = "suspect, kept" if opening == "?" else r.rule
+            print(f"[{label}] @{r.start}: …{before}[{opening}{shown}{closing}]{after}…")
+        summary = f"{len(removals)} removals"
+        if suspects:
+            summary += f", {len(suspects)} suspect passages kept (--drop suspect removes them)"
+        err.print(summary, markup=False)
     else:
         sys.stdout.write(prepared.cleaned.text)
         if not prepared.cleaned.text.endswith("\n"):

@@ -39,6 +39,9 @@ class Cleaned:
 
     text: str
     removals: tuple[Removal, ...] = ()
+    #: Passages with some evidence of being junk, too weak to remove unasked: kept in ``text``,
+    #: listed by ``clean --diff`` so a producer can look (``--drop suspect`` removes them).
+    suspects: tuple[Removal, ...] = ()
 
 
 @dataclass(frozen=True)

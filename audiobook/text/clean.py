@@ -42,7 +42,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "blank-lines",
 )
 #: Rules a user may switch on with ``drop`` (they cost more false positives on some sources).
-OPTIONAL_RULES: tuple[str, ...] = ("latin-noise",)
+OPTIONAL_RULES: tuple[str, ...] = ("latin-noise", "suspect")
 RULES: tuple[str, ...] = DEFAULT_RULES + OPTIONAL_RULES
 
 _MAX_PASSES = 8
@@ -273,6 +273,8 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "separator": _separator,
     "blank-lines": _blank_lines,
     "latin-noise": _regex_rule(_LATIN_NOISE),
+    # Passages the splice detector reports but does not remove on its own evidence.
+    "suspect": lambda text, ctx: splice.suspects(text),
 }
 
 
@@ -333,7 +335,11 @@ def clean(
         if not changed:
             break
     removals.sort(key=lambda r: r.start)
-    return Cleaned(current, tuple(removals))
+    suspects: list[Removal] = []
+    if "splice" in active and "suspect" not in active:
+        for s, e in splice.suspects(current):
+            suspects.extend(_to_input("suspect", origin[s:e], text))
+    return Cleaned(current, tuple(removals), tuple(suspects))
 
 
 def _to_input(rule: str, positions: list[int], text: str) -> list[Removal]:

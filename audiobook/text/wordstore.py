@@ -95,6 +95,10 @@ class Table(Mapping[str, float]):
     def __len__(self) -> int:
         return len(self._trie)
 
+    def keys_with_prefix(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix``."""
+        return self._trie.keys(prefix)
+
     def prefixes(self, text: str) -> list[str]:
         """The keys that ``text`` starts with, shortest first."""
         return self._trie.prefixes(text)
