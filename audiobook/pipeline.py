@@ -210,10 +210,8 @@ def build(
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
-    threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
-    book = _isolate(source)
-    prepared = None if book else prepare(source, options.clean)
-    _check_output(options.output)
+    # Voice settings are checked (profiles.Profile) before the text is even read: a bad
+    # value is the user's to fix at once, whichever engine would have spoken it.
     profile = profiles.with_overrides(
         profiles.load(options.profile),
         engine=options.engine,
@@ -222,6 +220,10 @@ def build(
         pitch=options.pitch,
         volume=options.volume,
     )
+    threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
+    book = _isolate(source)
+    prepared = None if book else prepare(source, options.clean)
+    _check_output(options.output)
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
     if choice.settings.engine == "edge":

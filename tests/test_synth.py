@@ -252,7 +252,7 @@ def test_an_interrupted_build_keeps_what_it_finished(tmp_path: Path) -> None:
         VoiceSettings("scripted", "v1", pitch="+5Hz"),
         VoiceSettings("scripted", "v1", volume="-5%"),
         VoiceSettings("scripted", "v2"),
-        VoiceSettings("espeak", "v1"),
+        VoiceSettings("espeak", "cmn"),
     ],
 )
 def test_cache_key_covers_every_setting(other: VoiceSettings) -> None:

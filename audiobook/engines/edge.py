@@ -44,7 +44,6 @@ import aiohttp
 import edge_tts
 import edge_tts.communicate
 import edge_tts.voices
-from edge_tts.data_classes import TTSConfig
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
 from audiobook.engines.base import VoiceSettings
@@ -163,10 +162,7 @@ class EdgeEngine:
         self.connect_timeout_s = connect_timeout_s
         self.receive_timeout_s = receive_timeout_s
         self.request_timeout_s = request_timeout_s
-        try:  # validate once, at the boundary, not on every request
-            TTSConfig(self.voice, settings.rate, settings.volume, settings.pitch, "WordBoundary")
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"edge voice settings: {exc}") from exc
+        # The settings were checked once, by VoiceSettings, in edge_tts's own notation.
 
     def describe(self) -> str:
         return self.voice
