@@ -30,6 +30,7 @@ from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.publish.transcript import write_srt, write_vtt
+from audiobook.publish.urls import public_url
 from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
 
@@ -76,6 +77,17 @@ class BuildOptions:
     cache: bool = True
     cache_dir: Path | None = None
     clean: CleanOptions = field(default_factory=CleanOptions)
+
+    def __post_init__(self) -> None:
+        # Checked where the options are made, so a bad URL is refused before any work, by
+        # the one check feed init/set and feed.json use (audiobook.publish.urls).
+        if self.base_url is not None:
+            object.__setattr__(self, "base_url", public_url("base_url", self.base_url))
+
+    @property
+    def replacing(self) -> tuple[str, ...]:
+        """Feed settings this build sets anew (unchecked when feed.json is read)."""
+        return ("base_url",) if self.base_url is not None else ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +236,7 @@ def build(
     book = _isolate(source)
     prepared = None if book else prepare(source, options.clean)
     _check_output(options.output)
+    Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
     if choice.settings.engine == "edge":
@@ -362,7 +375,7 @@ def _publish(
     staged_cover = stage_cover(options.cover, staging) if options.cover is not None else None
     byline = prepared.article.byline
     with store.locked():
-        settings = store.settings()
+        settings = store.settings(replacing=options.replacing)
         if options.base_url is not None:
             settings.base_url = options.base_url
         if staged_cover is not None:
