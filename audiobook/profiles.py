@@ -55,10 +55,10 @@ class Profile:
         by the caller; default: the profile's own engine)."""
         return VoiceSettings(engine or self.engine, self.voice, self.rate, self.pitch, self.volume)
 
-    def offline_settings(self) -> VoiceSettings:
-        """The settings of the offline voice (espeak-ng) with this profile's rate, pitch and
-        volume: ``auto`` without the service, and ``--fallback``."""
-        return VoiceSettings("espeak", self.offline_voice, self.rate, self.pitch, self.volume)
+    def offline_settings(self, engine: str = "espeak") -> VoiceSettings:
+        """The settings of the offline voice with this profile's rate, pitch and volume:
+        ``auto`` without the service, and ``--fallback``."""
+        return VoiceSettings(engine, self.offline_voice, self.rate, self.pitch, self.volume)
 
 
 def _shipped() -> dict[str, str]:

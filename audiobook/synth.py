@@ -127,10 +127,10 @@ class _Progress:
     """What the engine has achieved in this build, shared by every worker: the clock the
     retry budget runs on.
 
-    "Nothing spoken for a while" is counted only while some sentence is waiting on the
-    engine: a book whose encoder kept the speaking window full for ten minutes has not
-    seen the service stall, so the clock restarts when the first sentence after an idle
-    spell is asked for.
+    "Nothing spoken for a while" counts only time during which some sentence was waiting on
+    the engine: a book whose encoder kept the speaking window full for ten minutes has not
+    seen the service stall. Moments with nothing waiting pause the count rather than
+    restart it, so a service that is gone stays gone for the sentences after it.
     """
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
@@ -138,26 +138,32 @@ class _Progress:
         self.clock = clock
         self._lock = threading.Lock()
         self.spoken = 0
-        self._last_spoken = -math.inf
         self._waiting = 0
-        self._waiting_since = clock()
+        #: Time spent waiting since the last sentence was spoken, up to ``_since``.
+        self._stalled_s = 0.0
+        self._since = clock()
         #: A sentence ran out of tries before anything was spoken: the service is down, and
         #: the next sentences give up at their first outage-like failure (a fallback then
         #: speaks the rest at once instead of after ten seconds each).
         self._down = False
 
+    def _stalled(self, now: float) -> float:
+        return self._stalled_s + (now - self._since if self._waiting else 0.0)
+
     def begin(self) -> None:
         with self._lock:
-            if self._waiting == 0:
-                self._waiting_since = self.clock()
+            now = self.clock()
+            self._stalled_s, self._since = self._stalled(now), now
             self._waiting += 1
 
     def end(self, spoken: bool) -> None:
         with self._lock:
+            now = self.clock()
+            self._stalled_s, self._since = self._stalled(now), now
             self._waiting -= 1
             if spoken:
                 self.spoken += 1
-                self._last_spoken = self.clock()
+                self._stalled_s = 0.0
                 self._down = False
 
     def give_up(self, exc: BaseException, failures: int, down_run: int) -> str | None:
@@ -169,7 +175,7 @@ class _Progress:
             if self.spoken == 0 and getattr(exc, "down", False) and looks_down:
                 self._down = True
                 return f"after {failures} attempts; nothing has been spoken: it looks down"
-            stalled = self.clock() - max(self._last_spoken, self._waiting_since)
+            stalled = self._stalled(self.clock())
         if stalled >= self.policy.give_up_after_s:
             return f"after {failures} attempts; nothing spoken for {stalled:.0f} s"
         return None

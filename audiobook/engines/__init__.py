@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # profiles checks its settings with engines.base: no import c
 
 #: How long ``auto`` waits for the Microsoft service before choosing the offline voice.
 PROBE_TIMEOUT_S = 4.0
+#: Engines that need no network, and so may speak what a network voice could not
+#: (``--fallback``).
+OFFLINE_ENGINES = ("espeak",)
 
 
 @dataclass(frozen=True)
