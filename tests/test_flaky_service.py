@@ -186,3 +186,27 @@ def test_fallback_is_off_by_default_and_names_an_offline_engine(
     _outage_after(service, 0)
     result = _build(tmp_path / "b", "--quiet", "--give-up-after", "0.5", code=3)
     assert "fallback" not in result.stderr
+
+
+def test_fallback_with_a_service_down_from_the_start_speaks_everything_offline_quickly(
+    edge_down: str, tmp_path: Path
+) -> None:
+    """The first sentence finds the service down in seconds; the rest do not wait as long."""
+    started = time.monotonic()
+    result = _build(tmp_path / "out", "--quiet", "--fallback", "espeak")
+    assert time.monotonic() - started < 40
+    episode = _episode(result)
+    cues = json.loads((tmp_path / "out" / "episodes.json").read_text("utf-8"))
+    assert len(episode["fallback"]) >= len(cues["episodes"][0]["cues"]) > 5
+    assert all("cannot connect" in u["cause"] for u in episode["fallback"])
+    assert "sentences spoken by the fallback voice" in result.stderr
+
+
+def test_fallback_is_not_needed_by_an_offline_voice(tmp_path: Path) -> None:
+    args = ["build", str(EXAMPLE), "-o", str(tmp_path), "--engine", "espeak", "--json"]
+    result = runner.invoke(app, [*args, "--fallback", "espeak"])
+    assert result.exit_code == 0, result.output
+    assert "fallback: not needed" in result.stderr
+    assert _episode(result)["fallback"] == []
+    record = json.loads(next((tmp_path / "episodes").glob("*.build.json")).read_text("utf-8"))
+    assert record["fallback"] is None

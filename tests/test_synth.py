@@ -22,6 +22,7 @@ from audiobook.engines.edge import EdgeEngine
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Segment, Speech
 from audiobook.synth import (
+    Fallback,
     RetryPolicy,
     SegmentCache,
     cache_key,
@@ -488,3 +489,51 @@ def test_abandoned_stream_stops_speaking() -> None:
     stream.close()
     spoken = len(engine.calls)
     assert spoken <= 6
+
+
+# -- fallback -------------------------------------------------------------------------------
+
+
+def test_fallback_speaks_given_up_sentences_and_never_caches_them_as_the_network_voice(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    network = Scripted(concurrency=2, failures={"二": [Flaky("dropped")] * 100})
+    offline = Scripted()
+    offline.name = "offline"
+    fallback = Fallback(offline, VoiceSettings("offline", "v0"))
+    cache = SegmentCache(tmp_path)
+    policy = RetryPolicy(give_up_after_s=5, base_delay_s=1, max_delay_s=2)
+    speeches = run(network, segments("一", "二", "三"), cache=cache, retry=policy, clock=clock,
+                   sleep=clock.sleep, fallback=fallback)  # fmt: skip
+    assert [s.fallback for s in speeches] == [False, True, False]
+    assert speeches[1].pcm.rstrip(b"\0") == "二".encode() and offline.calls == ["二"]
+    (used,) = fallback.used
+    assert (used.section, used.index, used.text, used.cause) == (0, 1, "二", "dropped")
+    assert used.as_dict() == {"section": 1, "sentence": 2, "text": "二", "cause": "dropped"}
+
+    healthy = Scripted(concurrency=2)
+    again = run(healthy, segments("一", "二", "三"), cache=cache)
+    assert healthy.calls == ["二"]  # the offline audio was not cached as the network voice's
+    assert not any(s.fallback for s in again)
+
+
+def test_fallback_audio_takes_the_network_voices_rate() -> None:
+    from audiobook.engines.espeak import EspeakEngine
+
+    class Refused(Scripted):
+        sample_rate = 24_000
+
+    network = Refused(failures={"你好。": [Down("refused")] * 10})
+    settings = VoiceSettings("espeak", "cmn")
+    fallback = Fallback(EspeakEngine(settings), settings)
+    (speech,) = run(network, segments("你好。"), fallback=fallback)
+    assert speech.fallback and speech.sample_rate == 24_000
+    offline = EspeakEngine(settings).synthesize("你好。")
+    assert abs(speech.duration_s - offline.duration_s) < 0.01
+    # espeak-ng's timing varies by a fraction of a millisecond from call to call.
+    assert [b.text for b in speech.boundaries] == [b.text for b in offline.boundaries]
+    assert all(
+        abs(a.end_s - b.end_s) < 0.01
+        for a, b in zip(speech.boundaries, offline.boundaries, strict=True)
+    )
