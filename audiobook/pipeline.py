@@ -241,9 +241,6 @@ def build(
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
-    # An article is prepared first, so a bad input fails before the engine is chosen (which
-    # may wait on the network); a book's whole front end runs in a child, which needs the
-    # engine's text settings, so its engine is chosen first.
     # Voice settings are checked (profiles.Profile) before the text is even read: a bad
     # value is the user's to fix at once, whichever engine would have spoken it.
     profile = profiles.with_overrides(
@@ -255,6 +252,9 @@ def build(
         volume=options.volume,
     )
     retry = options.retry_policy()  # a bad $AUDIOBOOK_GIVE_UP_AFTER: exit 2 now
+    # An article is prepared first, so a bad input fails before the engine is chosen (which
+    # may wait on the network); a book's whole front end runs in a child, which needs the
+    # engine's text settings, so its engine is chosen first.
     threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
     book = _isolate(source)
     prepared = None if book else prepare(source, options.clean)
