@@ -111,6 +111,7 @@ def test_overrides_are_checked_like_profiles() -> None:
         {"rate": "+101%"},
         {"pitch": "-101Hz"},
         {"rate": " +0%"},
+        {"rate": "+١٠%"},  # digits, but not ASCII ones
     ],
 )
 @pytest.mark.parametrize("engine", ["espeak", "edge"])

@@ -25,9 +25,9 @@ PITCH_RANGE_HZ = (-100, 100)
 VOLUME_RANGE = (-90, 100)
 
 _RELATIVE = {
-    "rate": (re.compile(r"[+-](\d{1,4})%"), "%", RATE_RANGE, "+10%"),
-    "pitch": (re.compile(r"[+-](\d{1,4})Hz"), "Hz", PITCH_RANGE_HZ, "-5Hz"),
-    "volume": (re.compile(r"[+-](\d{1,4})%"), "%", VOLUME_RANGE, "+0%"),
+    "rate": (re.compile(r"[+-]([0-9]{1,4})%"), "%", RATE_RANGE, "+10%"),
+    "pitch": (re.compile(r"[+-]([0-9]{1,4})Hz"), "Hz", PITCH_RANGE_HZ, "-5Hz"),
+    "volume": (re.compile(r"[+-]([0-9]{1,4})%"), "%", VOLUME_RANGE, "+0%"),
 }
 #: A Microsoft voice as profiles and --voice name it (``zh-CN-YunyangNeural``) or as the
 #: service spells it in full; edge_tts's TTSConfig accepts exactly these two forms.
