@@ -322,9 +322,8 @@ def _join(
                 now = joined.samples / joined.rate
                 joined.starts.setdefault(seg.section, now)
                 write(pcm)
-                joined.cues.append(
-                    Cue(seg.display_text, now, joined.samples / joined.rate, seg.section)
-                )
+                end = joined.samples / joined.rate
+                joined.cues.append(Cue(seg.display_text, now, end, seg.section, speech.fallback))
                 previous = seg
             if on_assembled is not None:
                 on_assembled(seg)

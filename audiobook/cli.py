@@ -234,6 +234,24 @@ def build(
         int | None,
         typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
     ] = None,
+    give_up_after: Annotated[
+        float | None,
+        typer.Option(
+            "--give-up-after",
+            min=0.1,
+            help="Retry a network voice while it speaks other sentences; give up when it has "
+            "spoken nothing for this many seconds (default: $AUDIOBOOK_GIVE_UP_AFTER, else 120).",
+        ),
+    ] = None,
+    fallback: Annotated[
+        str | None,
+        typer.Option(
+            "--fallback",
+            help="Speak a sentence the network voice could not (after --give-up-after) in this "
+            "offline engine's voice, e.g. espeak; disclosed in the build record, --json, the "
+            "transcript and on stderr. Off by default.",
+        ),
+    ] = None,
     lexicon: Annotated[
         Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
     ] = None,
@@ -289,6 +307,8 @@ def build(
         cover=cover,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
+        give_up_after_s=give_up_after,
+        fallback=fallback,
     )
     reporter = _RichReporter(quiet)
     try:
@@ -296,6 +316,17 @@ def build(
     finally:
         reporter.close()
     episode = result.episode
+    if result.fallback:
+        # Said even with --quiet: an episode partly in another voice is the producer's to know.
+        n = len(result.fallback)
+        where = [f"section {u.section + 1} sentence {u.index + 1}" for u in result.fallback]
+        err.print(
+            f"warning: {n} sentence{'s' if n != 1 else ''} spoken by the fallback voice "
+            f"(the network voice could not speak {'them' if n != 1 else 'it'}): "
+            + ", ".join(where[:5])
+            + (", …" if n > 5 else ""),
+            markup=False,
+        )
     if as_json:
         payload = {
             "episode": {
@@ -306,6 +337,8 @@ def build(
                 "voice": episode.voice,
                 "chapters": [asdict(c) for c in episode.chapters],
                 "loudness": asdict(episode.loudness) if episode.loudness else None,
+                # Sentences spoken by the --fallback voice (empty: none, or not asked for).
+                "fallback": [u.as_dict() for u in result.fallback],
             },
             "feed": str(result.feed),
         }

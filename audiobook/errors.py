@@ -27,9 +27,20 @@ class ConfigError(AudiobookError, ValueError):
 
 
 class EngineError(AudiobookError):
-    """Speech could not be produced (after retries, where the engine retries)."""
+    """Speech could not be produced (after retries, where the engine retries).
+
+    Engines say what kind of failure it was, for the scheduler (:mod:`audiobook.synth`) to
+    act on: ``transient`` when trying again may help (a dropped connection, a throttle, a
+    hiccup), and ``down`` when it is what a service that is down looks like (it cannot be
+    reached, refuses every client, or speaks nothing): before anything has been spoken, a
+    run of those ends a build in seconds instead of riding out the retry budget.
+    """
 
     exit_code = 3
+    transient: bool = False
+    down: bool = False
+    #: The service's own Retry-After, honoured (within limits) before the next attempt.
+    retry_after_s: float | None = None
 
 
 class PublishError(AudiobookError):

@@ -19,6 +19,7 @@ import typer
 from audiobook.errors import ConfigError
 from audiobook.publish import site
 from audiobook.publish.store import SETTING_KEYS, Store, coerce_setting
+from audiobook.publish.urls import URL_KEYS
 
 F = TypeVar("F")
 
@@ -110,12 +111,14 @@ def init(
       audiobook feed init -y --title 早报 --category 'News/Daily News' --cover art.jpg
     """
     store = Store(output)
-    with store.locked():
-        current = store.settings()  # the prompts' defaults
     given: dict[str, Any] = {
         "title": title, "author": author, "description": description, "base_url": base_url,
         "link": link, "category": category, "language": language, "email": email,
     }  # fmt: skip
+    # A URL given here replaces the saved one, which may be the bad one being repaired.
+    replacing = [key for key in URL_KEYS if given[key] is not None]
+    with store.locked():
+        current = store.settings(replacing=replacing)  # the prompts' defaults
     # Prompting happens outside the lock (a person may take minutes; builds would wait), so
     # only the answers are kept and applied to the settings read again under the lock below.
     changes: dict[str, Any] = {}
@@ -131,7 +134,7 @@ def init(
     if explicit is not None:
         changes["explicit"] = explicit
     with store.locked():
-        settings = replace(store.settings(), **changes)
+        settings = replace(store.settings(replacing=replacing), **changes)
         if cover is not None:
             from audiobook.publish.cover import install_cover
 
@@ -161,7 +164,7 @@ def set_setting(
     if not (output / "feed.json").exists() and not (output / "episodes.json").exists():
         raise ConfigError(f"{output}: no feed here yet (run audiobook feed init -o {output})")
     with store.locked():
-        settings = store.settings()
+        settings = store.settings(replacing=(key,))
         if key == "cover" and value:
             from audiobook.publish.cover import install_cover
 

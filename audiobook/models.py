@@ -103,6 +103,8 @@ class Speech:
     pcm: bytes
     sample_rate: int
     boundaries: tuple[Boundary, ...] = ()
+    #: Spoken by the fallback voice because the build's own could not (``--fallback``).
+    fallback: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -127,6 +129,8 @@ class Cue:
     start_s: float
     end_s: float
     section: int
+    #: Heard in the fallback voice (``--fallback``), which transcripts disclose.
+    fallback: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import PublishError
+from audiobook.errors import ConfigError, PublishError
 from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.paths import cache_root
 from audiobook.publish import id3, site
@@ -30,7 +30,8 @@ from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import EpisodeRecord, Store
 from audiobook.publish.transcript import write_srt, write_vtt
-from audiobook.synth import SegmentCache, synthesize_iter
+from audiobook.publish.urls import public_url
+from audiobook.synth import Fallback, FallbackUse, RetryPolicy, SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
 
 LEAD_TITLE_MAX = 40
@@ -76,6 +77,37 @@ class BuildOptions:
     cache: bool = True
     cache_dir: Path | None = None
     clean: CleanOptions = field(default_factory=CleanOptions)
+    #: Give up on the network voice when nothing has been spoken for this long (seconds;
+    #: default: $AUDIOBOOK_GIVE_UP_AFTER, else 120). See audiobook.synth.RetryPolicy.
+    give_up_after_s: float | None = None
+    #: An offline engine (``espeak``) that speaks, in its voice, a sentence the network
+    #: voice could not within the budget; the build record, --json and transcripts say which.
+    fallback: str | None = None
+    #: The retry policy itself, for tests and scripts (overrides ``give_up_after_s``).
+    retry: RetryPolicy | None = None
+
+    def __post_init__(self) -> None:
+        # Checked where the options are made, so a bad URL is refused before any work, by
+        # the one check feed init/set and feed.json use (audiobook.publish.urls).
+        if self.base_url is not None:
+            object.__setattr__(self, "base_url", public_url("base_url", self.base_url))
+        if self.fallback is not None and self.fallback not in engines.OFFLINE_ENGINES:
+            raise ConfigError(
+                f"--fallback must name an offline engine ({', '.join(engines.OFFLINE_ENGINES)}),"
+                f" not {self.fallback!r}"
+            )
+        if self.give_up_after_s is not None:
+            RetryPolicy.from_setting(self.give_up_after_s)  # a bad budget: exit 2 now
+
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this build (reads $AUDIOBOOK_GIVE_UP_AFTER when no budget is
+        given: at build time, not when the options are made)."""
+        return self.retry or RetryPolicy.from_setting(self.give_up_after_s)
+
+    @property
+    def replacing(self) -> tuple[str, ...]:
+        """Feed settings this build sets anew (unchecked when feed.json is read)."""
+        return ("base_url",) if self.base_url is not None else ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,8 @@ class BuildResult:
     episode: Episode
     feed: Path
     record: EpisodeRecord
+    #: Sentences spoken by the fallback voice (``--fallback``), in order; empty otherwise.
+    fallback: tuple[FallbackUse, ...] = ()
 
 
 class Reporter:
@@ -207,13 +241,8 @@ def build(
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
-    # An article is prepared first, so a bad input fails before the engine is chosen (which
-    # may wait on the network); a book's whole front end runs in a child, which needs the
-    # engine's text settings, so its engine is chosen first.
-    threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
-    book = _isolate(source)
-    prepared = None if book else prepare(source, options.clean)
-    _check_output(options.output)
+    # Voice settings are checked (profiles.Profile) before the text is even read: a bad
+    # value is the user's to fix at once, whichever engine would have spoken it.
     profile = profiles.with_overrides(
         profiles.load(options.profile),
         engine=options.engine,
@@ -222,8 +251,18 @@ def build(
         pitch=options.pitch,
         volume=options.volume,
     )
+    retry = options.retry_policy()  # a bad $AUDIOBOOK_GIVE_UP_AFTER: exit 2 now
+    # An article is prepared first, so a bad input fails before the engine is chosen (which
+    # may wait on the network); a book's whole front end runs in a child, which needs the
+    # engine's text settings, so its engine is chosen first.
+    threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
+    book = _isolate(source)
+    prepared = None if book else prepare(source, options.clean)
+    _check_output(options.output)
+    Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
+    fallback = _fallback(options.fallback, profile, choice, report)
     if choice.settings.engine == "edge":
         from audiobook.engines.edge import check_voice
 
@@ -246,18 +285,36 @@ def build(
         # Streamed: each segment's speech goes to the assembler as it is ready, so a book
         # never sits in memory, and a failure part-way still publishes nothing.
         speeches = synthesize_iter(
-            choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke
-        )
+            choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke,
+            retry=retry, fallback=fallback,
+        )  # fmt: skip
         with contextlib.closing(speeches):
             levels = [s.level for s in prepared.article.sections]
             assembled = assemble(
                 speeches, segments, titles, staged_mp3, section_levels=levels,
                 on_assembled=report.encoded,
             )  # fmt: skip
-        result = _publish(store, staging, prepared, title, choice, assembled, options, report)
+        result = _publish(
+            store, staging, prepared, title, choice, assembled, options, report, fallback
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _fallback(
+    name: str | None, profile: profiles.Profile, choice: engines.Choice, report: Reporter
+) -> Fallback | None:
+    """The offline voice that may speak what the chosen engine cannot (``--fallback``), made
+    before any speech so a wrong setting fails first; None when not asked for, or when the
+    chosen engine is itself offline."""
+    if name is None:
+        return None
+    if choice.settings.engine in engines.OFFLINE_ENGINES:
+        report.note(f"fallback: not needed, {choice.engine.describe()} is an offline voice")
+        return None
+    settings = profile.offline_settings(name)
+    return Fallback(engines.create(settings), settings)
 
 
 def _find_ffmpeg() -> None:
@@ -332,13 +389,16 @@ def _publish(
     assembled: Assembled,
     options: BuildOptions,
     report: Reporter,
+    fallback: Fallback | None = None,
 ) -> BuildResult:
     """Stage every file of the episode, then publish under the folder's lock (see
     :mod:`audiobook.publish.site` for the write order that keeps readers and failures safe)."""
+    used = tuple(fallback.used) if fallback is not None else ()
     title = xml_text(title).strip() or Path(prepared.document.source).stem
     staged_mp3 = staging / "episode.mp3"
     chapters = [asdict(c) for c in assembled.chapters]
-    cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3)}
+    cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3),
+             **({"fallback": True} if c.fallback else {})}
             for c in assembled.cues]  # fmt: skip
     (staging / "chapters.json").write_bytes(chapters_json(chapters, title=title))
     transcripts = _stage_transcripts(staging, assembled)
@@ -353,6 +413,14 @@ def _publish(
         "sections": [s.title for s in prepared.article.sections],
         # Measured on the finished MP3 (see audiobook.audio): what a listener will hear.
         "loudness": asdict(assembled.loudness) if assembled.loudness else None,
+        # --fallback: the offline voice and every sentence it spoke (null when not asked).
+        "fallback": None
+        if fallback is None
+        else {
+            "engine": fallback.settings.engine,
+            "voice": fallback.engine.describe(),
+            "sentences": [u.as_dict() for u in used],
+        },
     }
     (staging / "build.json").write_text(
         json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
@@ -360,7 +428,7 @@ def _publish(
     staged_cover = stage_cover(options.cover, staging) if options.cover is not None else None
     byline = prepared.article.byline
     with store.locked():
-        settings = store.settings()
+        settings = store.settings(replacing=options.replacing)
         if options.base_url is not None:
             settings.base_url = options.base_url
         if staged_cover is not None:
@@ -433,7 +501,7 @@ def _publish(
         byline=byline,
         loudness=assembled.loudness,
     )
-    return BuildResult(episode, store.feed_path, record)
+    return BuildResult(episode, store.feed_path, record, used)
 
 
 def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from audiobook.engines.base import VoiceSettings
 from audiobook.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -25,6 +26,15 @@ DEFAULT_PROFILE = "auto"
 
 @dataclass(frozen=True)
 class Profile:
+    """A profile, with the flags that override it applied (see :func:`with_overrides`).
+
+    Every way of making or changing one runs ``__post_init__``, which checks the voice
+    settings through :class:`~audiobook.engines.base.VoiceSettings`, the one record that
+    knows what a valid rate, pitch, volume or voice is: the network voice (for ``edge`` and
+    ``auto``) and the offline one (``offline_voice``, which ``auto``, ``--engine espeak`` and
+    ``--fallback`` may use) are both refused before any speech.
+    """
+
     name: str
     engine: str
     voice: str
@@ -33,6 +43,22 @@ class Profile:
     volume: str = "+0%"
     offline_voice: str = "cmn"
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        self.voice_settings()
+        self.offline_settings()
+
+    def voice_settings(self, engine: str | None = None) -> VoiceSettings:
+        """The settings of the voice this profile names, for ``engine`` (``auto`` resolved
+        by the caller; default: the profile's own engine)."""
+        return VoiceSettings(engine or self.engine, self.voice, self.rate, self.pitch, self.volume)
+
+    def offline_settings(self, engine: str = "espeak") -> VoiceSettings:
+        """The settings of the offline voice with this profile's rate, pitch and volume:
+        ``auto`` without the service, and ``--fallback``."""
+        return VoiceSettings(engine, self.offline_voice, self.rate, self.pitch, self.volume)
 
 
 def _shipped() -> dict[str, str]:
@@ -83,7 +109,10 @@ def _parse(name: str, text: str, origin: str) -> Profile:
         raise ConfigError(f"{origin}: engine must be one of {', '.join(ENGINES)}")
     if not isinstance(raw.get("voice"), str):
         raise ConfigError(f"{origin}: needs a voice")
-    return Profile(name=name, **{k: str(v) for k, v in raw.items()})
+    try:
+        return Profile(name=name, **{k: str(v) for k, v in raw.items()})
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from exc
 
 
 def with_overrides(profile: Profile, **overrides: str | None) -> Profile:

@@ -10,30 +10,42 @@
   state say ``concurrency = 1`` and run on one worker thread, speaking ahead of the caller
   (which meanwhile writes to the encoder), or, for a long text on a multi-core machine, on
   a process pool (:mod:`audiobook.parallel`).
-* **Retries.** An engine error whose ``transient`` attribute is true (dropped or refused
-  connections, timeouts, no audio, truncated audio, 403/429/5xx) is retried with exponential
-  backoff and jitter, so a fleet of clients does not hammer a struggling service in step.
-  When a segment runs out of attempts the build stops at once: no new requests start, and the
-  error names the section, the sentence and the last cause.
+* **Retries that follow progress.** An engine error whose ``transient`` attribute is true
+  (dropped or refused connections, timeouts, no audio, truncated audio, 403/429/5xx) is
+  retried with exponential backoff and jitter, so a fleet of clients does not hammer a
+  struggling service in step. How long is not a count of tries per sentence (over a hundred
+  sentences at a high fault rate that is a coin toss, and one unlucky sentence failed builds
+  while every other was being spoken) but a budget that follows the service: a sentence is
+  retried for as long as other sentences are being spoken, and given up only when nothing
+  has been spoken for :attr:`RetryPolicy.give_up_after_s` (two minutes) while the build was
+  waiting on the engine. A service that is down still fails a build in seconds: before
+  anything has been spoken, a run of failures that look like an outage (``down``: refused,
+  no such host, 401/403, no audio) ends it.
+* **Giving up.** Without a fallback the build stops at once: no new requests start, and the
+  error names the section, the sentence and the last cause. With one (``--fallback
+  espeak``) the sentence is spoken by the offline voice instead, and :class:`Fallback`
+  keeps the list for the build record, ``--json`` and the transcript.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from audiobook import ordered, parallel
 from audiobook.engines.base import Engine, VoiceSettings
-from audiobook.errors import EngineError
+from audiobook.errors import ConfigError, EngineError
 from audiobook.models import Boundary, Segment, Speech
 
 #: How far speech may run ahead of the assembler, in characters of spoken text: about a
@@ -48,29 +60,125 @@ AHEAD_CHARS = 3600
 _CACHE_VERSION = "2"
 
 
+#: The environment variable that sets :attr:`RetryPolicy.give_up_after_s` (seconds) when
+#: ``--give-up-after`` is not given.
+GIVE_UP_ENV = "AUDIOBOOK_GIVE_UP_AFTER"
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try one segment before the build gives up.
+    """How long to keep trying a sentence before the build gives up on the engine.
 
-    The defaults wait about 0.4 + 0.8 + 1.6 + 3.2 + 6 s at most between six attempts: enough to
-    ride out a dropped connection or a short throttle, short enough that a service that is
-    down fails the build in seconds rather than minutes.
+    A sentence is retried while the engine is making progress (other sentences are being
+    spoken), and given up when nothing has been spoken for ``give_up_after_s`` while the
+    build was waiting on the engine; or, before anything at all has been spoken, after
+    ``down_attempts`` failures in a row that look like a service that is down. The waits
+    between attempts are about 0.4, 0.8, 1.6, 3.2 s, then 6 s at most.
     """
 
-    attempts: int = 6
+    #: Give up when nothing has been spoken for this long (the budget; ``--give-up-after``).
+    give_up_after_s: float = 120.0
+    #: Before anything has been spoken: failures in a row that look like an outage (refused,
+    #: no such host, 401/403, no audio) after which the service is taken to be down. Six
+    #: such answers at the fault rates seen in the wild (a few percent) do not happen by
+    #: chance; from a service that is down they take some ten seconds.
+    down_attempts: int = 6
     base_delay_s: float = 0.4
     max_delay_s: float = 6.0
     #: A server's Retry-After is honoured up to this long.
     max_retry_after_s: float = 30.0
 
+    def __post_init__(self) -> None:
+        if not self.give_up_after_s > 0 or not math.isfinite(self.give_up_after_s):
+            raise ConfigError(
+                f"the retry budget must be a positive number of seconds, "
+                f"not {self.give_up_after_s!r}"
+            )
+        if self.down_attempts < 1:
+            raise ConfigError(f"down_attempts must be at least 1, not {self.down_attempts}")
+
+    @classmethod
+    def from_setting(cls, give_up_after_s: float | None = None) -> RetryPolicy:
+        """The policy for a build: ``give_up_after_s`` if given, else :data:`GIVE_UP_ENV`,
+        else two minutes. A bad value is a ConfigError (exit 2), before any speech."""
+        if give_up_after_s is None:
+            raw = os.environ.get(GIVE_UP_ENV, "").strip()
+            if not raw:
+                return cls()
+            try:
+                give_up_after_s = float(raw)
+            except ValueError:
+                raise ConfigError(
+                    f"{GIVE_UP_ENV} must be a number of seconds, not {raw!r}"
+                ) from None
+        return cls(give_up_after_s=give_up_after_s)
+
     def delay(self, failures: int, rng: random.Random, retry_after_s: float | None = None) -> float:
         """Wait after the ``failures``-th failure: "equal jitter" keeps the exponential floor
         (so waits really grow) while spreading clients over the upper half."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (failures - 1))
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (min(failures, 60) - 1))
         wait_s = ceiling / 2 + rng.uniform(0, ceiling / 2)
         if retry_after_s is not None:
             wait_s = max(wait_s, min(retry_after_s, self.max_retry_after_s))
         return wait_s
+
+
+class _Progress:
+    """What the engine has achieved in this build, shared by every worker: the clock the
+    retry budget runs on.
+
+    "Nothing spoken for a while" counts only time during which some sentence was waiting on
+    the engine: a book whose encoder kept the speaking window full for ten minutes has not
+    seen the service stall. Moments with nothing waiting pause the count rather than
+    restart it, so a service that is gone stays gone for the sentences after it.
+    """
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self._lock = threading.Lock()
+        self.spoken = 0
+        self._waiting = 0
+        #: Time spent waiting since the last sentence was spoken, up to ``_since``.
+        self._stalled_s = 0.0
+        self._since = clock()
+        #: A sentence ran out of tries before anything was spoken: the service is down, and
+        #: the next sentences give up at their first outage-like failure (a fallback then
+        #: speaks the rest at once instead of after ten seconds each).
+        self._down = False
+
+    def _stalled(self, now: float) -> float:
+        return self._stalled_s + (now - self._since if self._waiting else 0.0)
+
+    def begin(self) -> None:
+        with self._lock:
+            now = self.clock()
+            self._stalled_s, self._since = self._stalled(now), now
+            self._waiting += 1
+
+    def end(self, spoken: bool) -> None:
+        with self._lock:
+            now = self.clock()
+            self._stalled_s, self._since = self._stalled(now), now
+            self._waiting -= 1
+            if spoken:
+                self.spoken += 1
+                self._stalled_s = 0.0
+                self._down = False
+
+    def give_up(self, exc: BaseException, failures: int, down_run: int) -> str | None:
+        """Why this sentence should not be tried again after ``exc``, or None to retry."""
+        if not getattr(exc, "transient", False):
+            return "not retried" if failures == 1 else f"after {failures} attempts"
+        with self._lock:
+            looks_down = self._down or down_run >= self.policy.down_attempts
+            if self.spoken == 0 and getattr(exc, "down", False) and looks_down:
+                self._down = True
+                return f"after {failures} attempts; nothing has been spoken: it looks down"
+            stalled = self._stalled(self.clock())
+        if stalled >= self.policy.give_up_after_s:
+            return f"after {failures} attempts; nothing spoken for {stalled:.0f} s"
+        return None
 
 
 def cache_key(settings: VoiceSettings, text: str, *, engine: Engine | None = None) -> str:
@@ -144,28 +252,122 @@ def _describe(seg: Segment) -> str:
 def _speak_with_retries(
     engine: Engine,
     seg: Segment,
-    policy: RetryPolicy,
+    progress: _Progress,
     stop: threading.Event,
     rng: random.Random,
     sleep: Callable[[float], object] | None,
 ) -> Speech:
-    failures = 0
-    while True:
-        if stop.is_set():
-            raise _Stopped
-        try:
-            return engine.synthesize(seg.spoken_text)
-        except EngineError as exc:
-            failures += 1
-            transient = bool(getattr(exc, "transient", False))
-            if not transient or failures >= policy.attempts:
-                tries = f"after {failures} attempts" if failures > 1 else "(not retried)"
-                raise EngineError(f"{_describe(seg)}: {exc} {tries}") from exc
-            delay = policy.delay(failures, rng, getattr(exc, "retry_after_s", None))
-            if sleep is not None:
-                sleep(delay)
-            elif stop.wait(delay):  # wakes at once when another segment has failed
-                raise _Stopped from exc
+    """The engine's speech for ``seg``, retried while the budget allows (see :class:`_Progress`);
+    an EngineError naming the sentence, its last cause and why it was given up, otherwise."""
+    failures = down_run = 0
+    spoken = False
+    progress.begin()
+    try:
+        while True:
+            if stop.is_set():
+                raise _Stopped
+            try:
+                speech = engine.synthesize(seg.spoken_text)
+                spoken = True
+                return speech
+            except EngineError as exc:
+                failures += 1
+                down_run = down_run + 1 if getattr(exc, "down", False) else 0
+                why = progress.give_up(exc, failures, down_run)
+                if why is not None:
+                    raise EngineError(f"{_describe(seg)}: {exc} ({why})") from exc
+                delay = progress.policy.delay(failures, rng, getattr(exc, "retry_after_s", None))
+                if sleep is not None:
+                    sleep(delay)
+                elif stop.wait(delay):  # wakes at once when another segment has failed
+                    raise _Stopped from exc
+    finally:
+        progress.end(spoken)
+
+
+@dataclass(frozen=True)
+class FallbackUse:
+    """One sentence the network voice could not speak, spoken by the fallback voice."""
+
+    section: int
+    index: int
+    text: str
+    cause: str
+
+    def as_dict(self) -> dict[str, object]:
+        """For the build record and ``--json``: section and sentence counted from 1, as
+        error messages count them."""
+        return {
+            "section": self.section + 1,
+            "sentence": self.index + 1,
+            "text": self.text,
+            "cause": self.cause,
+        }
+
+
+class Fallback:
+    """An offline engine that speaks a sentence the build's engine gave up on (``--fallback``).
+
+    Off unless asked for: an episode in two voices is a compromise the producer chooses, and
+    it is disclosed. :attr:`used` lists the sentences, in segment order, once speech is done.
+    The offline voice is given the text normalised for it (digits and Latin spelled out),
+    and its audio resampled to the build engine's rate, so the episode stays one stream.
+    Its audio is cached under its own engine's key, never under the network voice's.
+    """
+
+    def __init__(self, engine: Engine, settings: VoiceSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._used: dict[tuple[int, int], FallbackUse] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def used(self) -> list[FallbackUse]:
+        with self._lock:
+            return [self._used[k] for k in sorted(self._used)]
+
+    def speak(
+        self, seg: Segment, cause: EngineError, sample_rate: int, cache: SegmentCache | None
+    ) -> Speech:
+        text = seg.spoken_text
+        if self.engine.needs_normalised_text:
+            from audiobook.text.normalise import normalise
+
+            text = normalise(text)
+        key = cache_key(self.settings, text, engine=self.engine)
+        speech = cache.get(key) if cache is not None else None
+        if speech is None:
+            try:
+                speech = self.engine.synthesize(text)
+            except EngineError as exc:
+                raise EngineError(f"{cause}; the fallback voice failed too: {exc}") from exc
+            if cache is not None:
+                cache.put(key, speech)
+        with self._lock:
+            self._used[(seg.section, seg.index)] = FallbackUse(
+                seg.section, seg.index, seg.display_text, str(cause.__cause__ or cause)
+            )
+        return replace(_resampled(speech, sample_rate), fallback=True)
+
+
+def _resampled(speech: Speech, rate: int) -> Speech:
+    """``speech`` at ``rate`` (an episode is one stream at one rate); timings are seconds
+    and stay as they are."""
+    if not rate or speech.sample_rate == rate or not speech.pcm:
+        return Speech(speech.pcm, rate or speech.sample_rate, speech.boundaries)
+    import io
+    import wave
+
+    from audiobook.audio import decode_to_pcm
+
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(speech.sample_rate)
+        out.writeframes(speech.pcm)
+    pcm, _ = decode_to_pcm(wav.getvalue(), sample_rate=rate)
+    return Speech(pcm, rate, speech.boundaries)
 
 
 def synthesize_all(
@@ -193,6 +395,8 @@ def synthesize_iter(
     sleep: Callable[[float], object] | None = None,
     window: int | None = None,
     ahead_chars: int | None = None,
+    fallback: Fallback | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Speech]:
     """Speech for every segment, yielded in segment order as it becomes available.
 
@@ -203,15 +407,17 @@ def synthesize_iter(
     the results. ``concurrency`` can only lower the engine's own limit. ``on_done`` is called
     on the calling thread, once per segment, in completion order (progress bars need not be
     thread-safe), which may run ahead of what has been yielded. ``sleep`` replaces the backoff
-    wait (tests). Repeats of a sentence are spoken once while the first is in flight, and
-    served by the cache after that.
+    wait and ``clock`` the budget's clock (tests). Repeats of a sentence are spoken once while
+    the first is in flight, and served by the cache after that. ``fallback`` speaks what the
+    engine could not, once the budget is spent (see :class:`Fallback`).
 
     A single-threaded engine (``concurrency == 1``, e.g. espeak-ng) on a multi-core machine
     speaks a long text on a process pool (:mod:`audiobook.parallel`); otherwise requests run
     on worker threads (as many as the engine's concurrency; one for espeak-ng).
     """
-    policy = retry or RetryPolicy()
+    progress = _Progress(retry or RetryPolicy(), clock)
     rng = rng or random.Random()
+    rate = int(getattr(engine, "sample_rate", 0) or 0)
     keys = [cache_key(settings, seg.spoken_text, engine=engine) for seg in segments]
     spoken_now: set[str] = set()  # spoken (and cached) during this build, even with refresh
 
@@ -238,7 +444,12 @@ def synthesize_iter(
         if failed:  # queued before another segment failed for good: never start
             raise _Stopped
         try:
-            speech = _speak_with_retries(engine, segments[i], policy, stop, rng, sleep)
+            try:
+                speech = _speak_with_retries(engine, segments[i], progress, stop, rng, sleep)
+            except EngineError as exc:
+                if fallback is None or failed:
+                    raise
+                return fallback.speak(segments[i], exc, rate, cache)
         except _Stopped:
             raise
         except BaseException as exc:

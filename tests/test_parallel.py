@@ -62,6 +62,15 @@ def test_reads_ahead_no_further_than_the_window() -> None:
 
 
 def test_engine_errors_surface_as_engine_errors() -> None:
+    # VoiceSettings refuses an unknown voice when made; one that skipped that check (as an
+    # unpickled record does) still fails in the worker, and the failure names its item.
+    unchecked = object.__new__(VoiceSettings)
+    for name, value in zip(
+        ("engine", "voice", "rate", "pitch", "volume"),
+        ("espeak", "no-such-voice", "+0%", "+0Hz", "+0%"),
+        strict=True,
+    ):
+        object.__setattr__(unchecked, name, value)
     with pytest.raises(EngineError, match="no voice") as caught:
-        list(synthesize_ordered(VoiceSettings("espeak", "no-such-voice"), TEXTS[:2], workers=2))
+        list(synthesize_ordered(unchecked, TEXTS[:2], workers=2))
     assert isinstance(caught.value, ItemError) and caught.value.index == 0

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from audiobook.engines.base import Engine, VoiceSettings
 from audiobook.errors import ConfigError
-from audiobook.profiles import Profile
+
+if TYPE_CHECKING:  # profiles checks its settings with engines.base: no import cycle
+    from audiobook.profiles import Profile
 
 #: How long ``auto`` waits for the Microsoft service before choosing the offline voice.
 PROBE_TIMEOUT_S = 4.0
+#: Engines that need no network, and so may speak what a network voice could not
+#: (``--fallback``).
+OFFLINE_ENGINES = ("espeak",)
 
 
 @dataclass(frozen=True)
@@ -45,21 +51,17 @@ def choose(
     probe: Callable[[float], bool] | None = None,
 ) -> Choice:
     """One engine for the build, and a sentence saying why (printed on stderr, recorded)."""
-
-    def settings(engine: str, voice: str) -> VoiceSettings:
-        return VoiceSettings(engine, voice, profile.rate, profile.pitch, profile.volume)
-
     if profile.engine != "auto":
-        chosen = settings(profile.engine, profile.voice)
+        chosen = profile.voice_settings()
         return Choice(create(chosen, concurrency=concurrency), chosen, f"profile {profile.name}")
     if probe is None:
         from audiobook.engines.edge import probe as edge_probe
 
         probe = edge_probe
     if probe(PROBE_TIMEOUT_S):
-        chosen = settings("edge", profile.voice)
+        chosen = profile.voice_settings("edge")
         reason = "the Microsoft speech service answered"
     else:
-        chosen = settings("espeak", profile.offline_voice)
+        chosen = profile.offline_settings()
         reason = f"the Microsoft speech service did not answer within {PROBE_TIMEOUT_S:g} s"
     return Choice(create(chosen, concurrency=concurrency), chosen, reason)

@@ -44,7 +44,6 @@ import aiohttp
 import edge_tts
 import edge_tts.communicate
 import edge_tts.voices
-from edge_tts.data_classes import TTSConfig
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
 from audiobook.engines.base import VoiceSettings
@@ -68,13 +67,20 @@ _ORIGINAL_VOICE_LIST: str = edge_tts.voices.VOICE_LIST
 
 
 class EdgeServiceError(EngineError):
-    """The service failed one request. ``transient``: trying again may help."""
+    """The service failed one request. ``transient``: trying again may help; ``down``: the
+    service looks down rather than flaky (see :class:`~audiobook.errors.EngineError`)."""
 
     def __init__(
-        self, message: str, *, transient: bool, retry_after_s: float | None = None
+        self,
+        message: str,
+        *,
+        transient: bool,
+        down: bool = False,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(message)
         self.transient = transient
+        self.down = down
         self.retry_after_s = retry_after_s
 
 
@@ -163,10 +169,7 @@ class EdgeEngine:
         self.connect_timeout_s = connect_timeout_s
         self.receive_timeout_s = receive_timeout_s
         self.request_timeout_s = request_timeout_s
-        try:  # validate once, at the boundary, not on every request
-            TTSConfig(self.voice, settings.rate, settings.volume, settings.pitch, "WordBoundary")
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"edge voice settings: {exc}") from exc
+        # The settings were checked once, by VoiceSettings, in edge_tts's own notation.
 
     def describe(self) -> str:
         return self.voice
@@ -276,7 +279,14 @@ def _host(url: str) -> str:
 
 
 def _classify(exc: BaseException, host: str, timeout: float) -> EdgeServiceError | None:
-    """Name the cause in words a producer can act on, and say whether to try again.
+    """Name the cause in words a producer can act on, and say whether to try again and
+    whether it is what a service that is down looks like.
+
+    ``down``: the service cannot be reached (refused, no such host), refuses us (401/403,
+    also after edge_tts has corrected its clock), or answers with no audio. Before anything
+    has been spoken a run of these ends the build fast. A dropped stream, truncated audio, a
+    timeout, 429 or 5xx are a service that is there but struggling: retried while it makes
+    progress elsewhere (see :mod:`audiobook.synth`).
 
     None for exceptions that are our bugs, not the service's: those keep their traceback.
     """
@@ -285,12 +295,14 @@ def _classify(exc: BaseException, host: str, timeout: float) -> EdgeServiceError
     if isinstance(exc, aiohttp.ClientResponseError):
         status = exc.status
         hint = {
+            401: " (unauthorised: the service no longer takes this client's token)",
             403: " (token refused; edge-tts already corrected the clock once)",
             429: " (too many requests: lower the concurrency)",
         }.get(status, "")
         return EdgeServiceError(
             f"the speech service at {host} answered HTTP {status}{hint}",
             transient=status in (403, 408, 429) or status >= 500,
+            down=status in (401, 403, 407),
             retry_after_s=_retry_after(exc.headers),
         )
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
@@ -298,7 +310,10 @@ def _classify(exc: BaseException, host: str, timeout: float) -> EdgeServiceError
             f"no complete answer from {host} within {timeout:g} s", transient=True
         )
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return EdgeServiceError(f"cannot connect to {host}: {exc.os_error}", transient=True)
+        # Refused, unreachable, or no such host (ClientConnectorDNSError): nobody is there.
+        return EdgeServiceError(
+            f"cannot connect to {host}: {exc.os_error}", transient=True, down=True
+        )
     if isinstance(exc, (aiohttp.ClientError, ConnectionError, OSError)):
         return EdgeServiceError(f"connection to {host} lost: {exc}", transient=True)
     if isinstance(exc, NoAudioReceived):
@@ -307,9 +322,10 @@ def _classify(exc: BaseException, host: str, timeout: float) -> EdgeServiceError
             "the speech service sent no audio (an outage, or a voice it does not have: "
             "see `audiobook voices`)",
             transient=True,
+            down=True,
         )
     if isinstance(exc, SkewAdjustmentError):
-        return EdgeServiceError(f"token refused (403) and {exc}", transient=True)
+        return EdgeServiceError(f"token refused (403) and {exc}", transient=True, down=True)
     if isinstance(exc, EdgeTTSException):
         return EdgeServiceError(f"unexpected answer from the service: {exc}", transient=True)
     return None

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import re
 import threading
 from dataclasses import dataclass
 
-from audiobook.engines.base import VoiceSettings
+from audiobook.engines.base import VoiceSettings, relative_value
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Speech
 
@@ -94,20 +93,6 @@ def _library() -> _Library:
     return _loaded
 
 
-def _percent(value: str) -> int:
-    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*%?\s*", value)
-    if not match:
-        raise EngineError(f"expected a relative percentage like +10%, got {value!r}")
-    return round(float(match.group(1)))
-
-
-def _hertz(value: str) -> int:
-    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(?:Hz)?\s*", value)
-    if not match:
-        raise EngineError(f"expected a relative pitch like +5Hz, got {value!r}")
-    return round(float(match.group(1)))
-
-
 class EspeakEngine:
     """espeak-ng's Mandarin voice (``cmn``): robotic but always there, and fast."""
 
@@ -119,10 +104,12 @@ class EspeakEngine:
     def __init__(self, settings: VoiceSettings) -> None:
         self.settings = settings
         self.voice = settings.voice or "cmn"
-        # Map edge-style relative settings onto espeak's absolute ones.
-        self._wpm = max(80, min(450, round(_DEFAULT_WPM * (1 + _percent(settings.rate) / 100))))
-        self._pitch = max(0, min(100, 50 + _hertz(settings.pitch) // 2))
-        self._volume = max(0, min(200, 100 + _percent(settings.volume)))
+        # Map edge-style relative settings (checked by VoiceSettings) onto espeak's absolute
+        # ones.
+        rate = relative_value("rate", settings.rate)
+        self._wpm = max(80, min(450, round(_DEFAULT_WPM * (1 + rate / 100))))
+        self._pitch = max(0, min(100, 50 + relative_value("pitch", settings.pitch) // 2))
+        self._volume = max(0, min(200, 100 + relative_value("volume", settings.volume)))
 
     @property
     def sample_rate(self) -> int:

@@ -15,13 +15,14 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from audiobook.errors import ConfigError, PublishError
+from audiobook.publish.urls import URL_KEYS, public_url
 
 STORE_NAME = "episodes.json"
 SETTINGS_NAME = "feed.json"
@@ -141,8 +142,8 @@ def coerce_setting(key: str, value: str) -> object:
         return f"{top}/{sub}" if sub else top
     if key == "type" and text not in ("episodic", "serial"):
         raise ConfigError(f"type must be episodic or serial, not {value!r}")
-    if key in ("base_url", "link") and text and not re.match(r"^https?://[^\s/]+", text):
-        raise ConfigError(f"{key} must be an http(s) URL, not {value!r}")
+    if key in URL_KEYS:
+        return public_url(key, text)
     if key == "language" and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
         raise ConfigError(f"language must be a code such as zh-cn, not {value!r}")
     if key == "guid" and text:
@@ -251,16 +252,28 @@ class Store:
         except Timeout as exc:
             raise PublishError(f"{self.root}: another build holds the lock") from exc
 
-    def settings(self) -> FeedSettings:
+    def settings(self, *, replacing: Collection[str] = ()) -> FeedSettings:
+        """The feed settings, their URLs checked as a flag's would be (``feed.json`` is a file
+        users edit by hand). Keys in ``replacing`` are about to be set anew and go unchecked,
+        so ``feed set base_url URL`` (or ``build --base-url URL``) can repair a bad one."""
         path = self.root / SETTINGS_NAME
         if not path.exists():
             return FeedSettings()
         try:
             raw = json.loads(path.read_text("utf-8"))
             known = set(FeedSettings.__dataclass_fields__)
-            return FeedSettings(**{k: v for k, v in raw.items() if k in known})
+            settings = FeedSettings(**{k: v for k, v in raw.items() if k in known})
         except (OSError, ValueError, TypeError) as exc:
             raise PublishError(f"{path}: unreadable feed settings ({exc})") from exc
+        for key in URL_KEYS:
+            if key not in replacing:
+                try:
+                    public_url(key, str(getattr(settings, key)))
+                except ConfigError as exc:
+                    raise ConfigError(
+                        f"{path}: {exc} (fix it with: audiobook feed set {key} URL)"
+                    ) from None
+        return settings
 
     def save_settings(self, settings: FeedSettings) -> None:
         data = json.dumps(asdict(settings), ensure_ascii=False, indent=2) + "\n"

@@ -31,9 +31,14 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _timed(cues: Sequence[Cue]) -> list[tuple[float, float, str]]:
-    """(start, end, text) per cue worth showing: empty or zero-length cues are skipped;
-    a cue that ends before it starts is an upstream timing bug and raises."""
+#: Written before a cue heard in the fallback voice (``--fallback``): a WebVTT comment, so
+#: players show the sentence as usual and a reader of the file sees the disclosure.
+FALLBACK_NOTE = "NOTE fallback: the next sentence is spoken by the offline voice"
+
+
+def _timed(cues: Sequence[Cue]) -> list[tuple[float, float, str, bool]]:
+    """(start, end, text, fallback) per cue worth showing: empty or zero-length cues are
+    skipped; a cue that ends before it starts is an upstream timing bug and raises."""
     out = []
     for cue in cues:
         text = _one_line(cue.text)
@@ -41,7 +46,7 @@ def _timed(cues: Sequence[Cue]) -> list[tuple[float, float, str]]:
             raise ValueError(f"cue ends before it starts: {cue!r}")
         if not text or round(cue.end_s * 1000) <= round(cue.start_s * 1000):
             continue
-        out.append((cue.start_s, cue.end_s, text))
+        out.append((cue.start_s, cue.end_s, text, cue.fallback))
     return out
 
 
@@ -52,15 +57,17 @@ def _vtt_escape(text: str) -> str:
 
 def render_vtt(cues: Sequence[Cue]) -> str:
     blocks = ["WEBVTT\n"]
-    for n, (start, end, text) in enumerate(_timed(cues), start=1):
+    for n, (start, end, text, fallback) in enumerate(_timed(cues), start=1):
         timing = f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}"
+        if fallback:
+            blocks.append(FALLBACK_NOTE + "\n")
         blocks.append(f"{n}\n{timing}\n{_vtt_escape(text)}\n")
     return "\n".join(blocks)
 
 
 def render_srt(cues: Sequence[Cue]) -> str:
     blocks = []
-    for n, (start, end, text) in enumerate(_timed(cues), start=1):
+    for n, (start, end, text, _fallback) in enumerate(_timed(cues), start=1):
         timing = f"{_timestamp(start, ',')} --> {_timestamp(end, ',')}"
         blocks.append(f"{n}\n{timing}\n{text}\n")
     return "\n".join(blocks)

@@ -14,7 +14,15 @@ server → ``Path:turn.start``, ``Path:audio.metadata`` (boundaries, 100-ns tick
 
 Use it from tests through the fixtures in :mod:`tests.fakes.fixtures`, or by hand::
 
-    python -m tests.fakes.edge_service --port 8765 --drop-rate 0.2 --no-audio-rate 0.1
+    python -m tests.fakes.edge_service --port 8765 --drop-rate 0.2 --no-audio-rate 0.1 \
+        --forbidden-rate 0.05 --delay-rate 0.2 --delay 1.5
+
+Injected faults, drawn per connection from one seeded generator (a run is reproducible in
+the faults it draws, if not in which sentence meets which): ``drop`` (the stream is cut
+halfway: truncated audio), ``no_audio`` (turn.end without audio), ``403`` (the handshake is
+refused, as the service refuses a token), ``delay`` (the first frame comes ``delay_s``
+late, then the whole answer). :meth:`FakeEdgeService.set_faults` changes the mix of a
+running fake, keeping its rendered audio, so a test can compare builds without re-rendering.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ ENCODER_DELAY_S = 1105 / SAMPLE_RATE
 #: Audio bytes per binary frame: 10 MP3 frames (0.24 s), roughly what the real service sends.
 CHUNK_BYTES = 1440
 
-MODES = ("normal", "slow", "drop", "reset", "no_audio", "403", "429", "500", "hang")
+MODES = ("normal", "slow", "drop", "reset", "no_audio", "403", "429", "500", "hang", "delay")
 
 VOICES = [
     {
@@ -142,6 +150,9 @@ class FakeEdgeService:
         default_mode: str = "normal",
         drop_rate: float = 0.0,
         no_audio_rate: float = 0.0,
+        forbidden_rate: float = 0.0,
+        delay_rate: float = 0.0,
+        delay_s: float = 1.0,
         seed: int = 1,
         slow_delay_s: float = 0.05,
         gate: int = 0,
@@ -154,7 +165,6 @@ class FakeEdgeService:
             raise ValueError(f"unknown mode {default_mode!r}; one of {MODES}")
         self.host, self.port = host, port
         self.default_mode = default_mode
-        self.drop_rate, self.no_audio_rate = drop_rate, no_audio_rate
         self.slow_delay_s = slow_delay_s
         #: Hold each connection's answer until this many are open at once (or the timeout),
         #: so a test can prove requests really overlap without timing anything.
@@ -165,9 +175,12 @@ class FakeEdgeService:
         self.clock_skew_s = clock_skew_s
         self.retry_after_s = retry_after_s
         self.stats = Stats()
-        self._rng = random.Random(seed)
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
+        self.set_faults(
+            drop_rate=drop_rate, no_audio_rate=no_audio_rate, forbidden_rate=forbidden_rate,
+            delay_rate=delay_rate, delay_s=delay_s, seed=seed,
+        )  # fmt: skip
         self._ffmpeg = ffmpeg
         self._renders: dict[tuple[str, str, str, str], Rendered] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -189,6 +202,26 @@ class FakeEdgeService:
     @property
     def voices_url(self) -> str:
         return f"http://{self.host}:{self.port}/voices/list?trustedclienttoken=fake"
+
+    def set_faults(
+        self,
+        *,
+        drop_rate: float = 0.0,
+        no_audio_rate: float = 0.0,
+        forbidden_rate: float = 0.0,
+        delay_rate: float = 0.0,
+        delay_s: float = 1.0,
+        seed: int = 1,
+    ) -> None:
+        """The share of connections that meet each fault from now on, drawn from a generator
+        seeded with ``seed`` (rates add up to at most 1)."""
+        rates = (drop_rate, no_audio_rate, forbidden_rate, delay_rate)
+        if any(r < 0 for r in rates) or sum(rates) > 1:
+            raise ValueError(f"fault rates must be shares that add up to at most 1: {rates}")
+        with self._lock:
+            self.drop_rate, self.no_audio_rate = drop_rate, no_audio_rate
+            self.forbidden_rate, self.delay_rate, self.delay_s = forbidden_rate, delay_rate, delay_s
+            self._rng = random.Random(seed)
 
     def script(self, *modes: str) -> None:
         """Queue the behaviour of the next connections, in order."""
@@ -260,10 +293,15 @@ class FakeEdgeService:
             if self._script:
                 return self._script.popleft()
             draw = self._rng.random()
-            if draw < self.drop_rate:
-                return "drop"
-            if draw < self.drop_rate + self.no_audio_rate:
-                return "no_audio"
+            for mode, rate in (
+                ("drop", self.drop_rate),
+                ("no_audio", self.no_audio_rate),
+                ("403", self.forbidden_rate),
+                ("delay", self.delay_rate),
+            ):
+                if draw < rate:
+                    return mode
+                draw -= rate
             return self.default_mode
 
     def _server_now(self) -> float:
@@ -337,6 +375,8 @@ class FakeEdgeService:
             self.stats.requests.append(req)
 
         await self._wait_for_gate()
+        if mode == "delay":  # the first frame comes late, then the whole answer
+            await asyncio.sleep(self.delay_s)
         await ws.send_str(_text_message(request_id, "turn.start", {"context": {"serviceTag": "x"}}))
         if mode == "hang":
             assert self._stopping is not None
@@ -527,6 +567,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", default="normal", choices=MODES)
     parser.add_argument("--drop-rate", type=float, default=0.0)
     parser.add_argument("--no-audio-rate", type=float, default=0.0)
+    parser.add_argument("--forbidden-rate", type=float, default=0.0, help="share answered 403")
+    parser.add_argument("--delay-rate", type=float, default=0.0, help="share answered late")
+    parser.add_argument("--delay", type=float, default=1.0, help="seconds before a late answer")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clock-skew", type=float, default=0.0, help="seconds")
     args = parser.parse_args(argv)
@@ -536,6 +579,9 @@ def main(argv: list[str] | None = None) -> None:
         default_mode=args.mode,
         drop_rate=args.drop_rate,
         no_audio_rate=args.no_audio_rate,
+        forbidden_rate=args.forbidden_rate,
+        delay_rate=args.delay_rate,
+        delay_s=args.delay,
         seed=args.seed,
         clock_skew_s=args.clock_skew,
     ).start()

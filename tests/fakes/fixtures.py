@@ -80,5 +80,7 @@ def edge_down(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def fast_retry() -> RetryPolicy:
-    """Real backoff arithmetic with millisecond waits, so retry tests take no time."""
-    return RetryPolicy(attempts=4, base_delay_s=0.001, max_delay_s=0.004)
+    """Real backoff arithmetic with millisecond waits and a budget of seconds (not two
+    minutes), so retry tests take no time; a service that is down is judged so after four
+    outage-like failures in a row."""
+    return RetryPolicy(give_up_after_s=5.0, down_attempts=4, base_delay_s=0.001, max_delay_s=0.004)
