@@ -259,6 +259,12 @@ class _Context:
         )
         # Keywords the user named for this run are spam by their word, wherever they stand.
         self.mine = {shadow(k) for k in user_keywords if k.strip()}
+        #: Spam keywords removed so far: a salted page is likelier to carry pasted passages.
+        self.spam = 0
+
+    @property
+    def splice_prior(self) -> float:
+        return splice.SPAM_PRIOR if self.spam >= 2 else 0.0
 
 
 _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
@@ -269,12 +275,12 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "footer": _footer,
     "caption": _caption,
     "keyword": _keyword_spans,
-    "splice": lambda text, ctx: splice.detect(text),
+    "splice": lambda text, ctx: splice.detect(text, ctx.splice_prior),
     "separator": _separator,
     "blank-lines": _blank_lines,
     "latin-noise": _regex_rule(_LATIN_NOISE),
     # Passages the splice detector reports but does not remove on its own evidence.
-    "suspect": lambda text, ctx: splice.suspects(text),
+    "suspect": lambda text, ctx: splice.suspects(text, ctx.splice_prior),
 }
 
 
@@ -323,6 +329,8 @@ def clean(
             spans = _merge(_RULE_FUNCS[rule](current, ctx), len(current))
             if not spans:
                 continue
+            if rule == "keyword":
+                ctx.spam += len(spans)
             changed = True
             for s, e in spans:
                 removals.extend(_to_input(rule, origin[s:e], text))
@@ -337,7 +345,7 @@ def clean(
     removals.sort(key=lambda r: r.start)
     suspects: list[Removal] = []
     if "splice" in active and "suspect" not in active:
-        for s, e in splice.suspects(current):
+        for s, e in splice.suspects(current, ctx.splice_prior):
             suspects.extend(_to_input("suspect", origin[s:e], text))
     return Cleaned(current, tuple(removals), tuple(suspects))
 
