@@ -16,6 +16,7 @@ rest of the article never uses — never from a list of one article's fragments.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from importlib import resources
@@ -33,6 +34,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "invisible",
     "mojibake",
     "url",
+    "pinyin",
     "emoji",
     "footer",
     "caption",
@@ -194,6 +196,67 @@ def _blank_lines(text: str, ctx: _Context) -> list[Span]:
     return spans
 
 
+# --- pinyin glosses ----------------------------------------------------------------------------
+
+_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+#: Han characters, then a parenthesised run of Latin letters (toned or with tone digits).
+_PINYIN_GLOSS = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff]{1,6})(?P<gloss>\s?[（(]\s*"
+    r"(?P<py>[a-zA-Z" + _TONE_VOWELS + r"][a-zA-Z" + _TONE_VOWELS + r"1-5'’·\- ]{0,40})"
+    r"\s*[）)])"
+)
+
+
+def _toneless(syllables: str) -> str:
+    """``fēng``/``feng1``/``lǜ``/``lv`` -> ``feng``/``lu``: the form both sides compare in."""
+    decomposed = unicodedata.normalize("NFD", syllables.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z]", "", bare).replace("v", "u")
+
+
+def _reads_as(han: str, gloss: str) -> bool:
+    """Is ``gloss`` one reading per character of ``han``, in order (pypinyin's readings)?"""
+    from pypinyin import Style, pinyin
+
+    readings = [
+        {_toneless(r) for r in options}
+        for options in pinyin(han, style=Style.NORMAL, heteronym=True, errors=lambda c: [[""]])
+    ]
+    target = _toneless(gloss)
+    spaced = [w for w in re.split(r"[\s'’·\-]+", gloss.strip()) if w]
+
+    def match(i: int, pos: int) -> bool:
+        if i == len(readings):
+            return pos == len(target)
+        return any(
+            r and target.startswith(r, pos) and match(i + 1, pos + len(r)) for r in readings[i]
+        )
+
+    return (len(spaced) in (1, len(readings))) and match(0, 0)
+
+
+def _pinyin(text: str, ctx: _Context) -> list[Span]:
+    """``風(fēng)``, ``饕餮（tāo tiè）``: a romanisation gloss after the characters it reads.
+
+    Evidence is the reading itself: the gloss must spell, syllable by syllable, a reading
+    pypinyin gives for each of the characters just before it, so ``苹果(Apple)`` or
+    ``他(DNA)`` never match. A toneless capitalised gloss (``李娜(Li Na)``) is a name's own
+    romanisation, which a reader may want to hear, so it stays. Only the gloss goes; the
+    characters stay.
+    """
+    spans: list[Span] = []
+    for m in _PINYIN_GLOSS.finditer(text):
+        han, gloss = m.group("han"), m.group("py")
+        toned = any(c in _TONE_VOWELS or c in "12345" for c in gloss)
+        if not toned and gloss != gloss.lower():
+            continue
+        for k in range(1, len(han) + 1):
+            if _reads_as(han[-k:], gloss):
+                spans.append(m.span("gloss"))
+                break
+    return spans
+
+
 # --- keywords ----------------------------------------------------------------------------------
 
 
@@ -268,6 +331,7 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "emoji": _emoji,
     "footer": _footer,
     "caption": _caption,
+    "pinyin": _pinyin,
     "keyword": _keyword_spans,
     "splice": lambda text, ctx: splice.detect(text),
     "separator": _separator,

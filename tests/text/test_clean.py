@@ -100,3 +100,28 @@ def test_seed_removals(seed_text: str) -> None:
     assert "caption" in rules and "splice" in rules
     assert "景瑾瑾" not in result.text
     assert "包養" not in result.text and "版主" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小朋友學寫風(fēng)字。", "小朋友學寫風字。"),
+        ("这个龢（hé）字今天很少见。", "这个龢字今天很少见。"),
+        ("古书里的饕餮（tāo tiè）是一种猛兽。", "古书里的饕餮是一种猛兽。"),
+        ("古書裡的饕餮（tāotiè）是一種猛獸。", "古書裡的饕餮是一種猛獸。"),
+        ("綠(lǜ)色的行(hang2)道树。", "綠色的行道树。"),
+    ],
+)
+def test_pinyin_gloss_is_removed(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"pinyin"}
+    assert "pinyin" not in {r.rule for r in clean(text, keep=["pinyin"]).removals}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["苹果(Apple)公司发布新品。", "这种咖啡(café)很香。", "选手李娜(Li Na)夺冠。", "检测(DNA)结果"],
+)
+def test_latin_in_brackets_that_is_not_a_reading_stays(text: str) -> None:
+    assert clean(text).removals == ()
