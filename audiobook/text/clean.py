@@ -35,6 +35,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "mojibake",
     "url",
     "pinyin",
+    "decoration",
     "emoji",
     "footer",
     "caption",
@@ -168,6 +169,34 @@ def _separator(text: str, ctx: _Context) -> list[Span]:
         for s, e, line in _lines(text)
         if _SEPARATOR_LINE.match(line) and not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", line)
     ]
+
+
+#: Symbols pages draw rules and frames with. Not ``×``/``○`` runs inside a line, which stand in
+#: for withheld names and numbers ("×××表示"), nor ``……``.
+_DECOR_CHARS = "*＊=＝~～☆★◆◇○●□■※♦✦✧❖◎◢◣◤◥♥♡#＃+＋_＿\\-－—·•"
+_DECOR_LINE = re.compile(f"^[\\s{_DECOR_CHARS}]+$")
+_DECOR_RUN = "(?:[*＊]{3,}|[=＝]{3,}|[~～]{3,}|[☆★]{2,}|[◆◇]{2,}|[※]{2,}|[#＃]{3,}|[♦✦✧❖]{2,})"
+_DECOR_EDGE = re.compile(f"^\\s*{_DECOR_RUN}[ \t\u3000]*|[ \t\u3000]*{_DECOR_RUN}\\s*$")
+_SENTENCE_END = re.compile(r"[。！？!?；;…]")
+
+
+def _decoration(text: str, ctx: _Context) -> list[Span]:
+    """``******``, ``====``, ``☆☆☆``: a line of frame symbols, or a run of them framing a title.
+
+    Inside a line only runs at its very start or end go, and only on a line without sentence
+    punctuation (a title, a label): ``他骂了一句****。`` keeps its censored word.
+    """
+    spans: list[Span] = []
+    for s, e, line in _lines(text):
+        if not line.strip():
+            continue
+        if _DECOR_LINE.match(line) and len(line.strip()) >= 3:
+            spans.append(_line_span(text, s, e))
+        elif not _SENTENCE_END.search(line):
+            for m in _DECOR_EDGE.finditer(line):
+                if line[: m.start()].strip() or line[m.end() :].strip():
+                    spans.append((s + m.start(), s + m.end()))
+    return spans
 
 
 def _blank_lines(text: str, ctx: _Context) -> list[Span]:
@@ -332,6 +361,7 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "footer": _footer,
     "caption": _caption,
     "pinyin": _pinyin,
+    "decoration": _decoration,
     "keyword": _keyword_spans,
     "splice": lambda text, ctx: splice.detect(text),
     "separator": _separator,

@@ -125,3 +125,24 @@ def test_pinyin_gloss_is_removed(text: str, expected: str) -> None:
 )
 def test_latin_in_brackets_that_is_not_a_reading_stays(text: str) -> None:
     assert clean(text).removals == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("新修步道******\n步道开放了。\n", "新修步道\n步道开放了。\n"),
+        ("☆☆☆ 夜市重新開張 ☆☆☆\n夜市昨晚重新開張。\n", "夜市重新開張\n夜市昨晚重新開張。\n"),
+        ("第一段写完了。\n＝＝＝＝＝＝\n第二段接着写。\n", "第一段写完了。\n第二段接着写。\n"),
+        ("第一段寫完了。\n★★★★★\n第二段接著寫。\n", "第一段寫完了。\n第二段接著寫。\n"),
+    ],
+)
+def test_decoration_is_removed(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"decoration"}
+    assert clean(text, keep=["decoration", "separator", "emoji"]).text == text
+
+
+@pytest.mark.parametrize("text", ["他骂了一句****，转身就走。\n", "×××表示同意。\n", "——\n"])
+def test_censored_words_and_placeholders_are_not_decoration(text: str) -> None:
+    assert clean(text).text == text
