@@ -36,9 +36,9 @@ DEFAULT_RULES: tuple[str, ...] = (
     "url",
     "pinyin",
     "decoration",
+    "caption",
     "emoji",
     "footer",
-    "caption",
     "keyword",
     "splice",
     "separator",
@@ -143,19 +143,116 @@ def _footer(text: str, ctx: _Context) -> list[Span]:
     return spans
 
 
+# The shapes below are matched on the Simplified shadow (see analysis.shadow), so one
+# pattern serves 图为/圖為, 摄/攝, 记者/記者.
+_AGENCY = (
+    r"(?:新华社|中新社|中通社|中央社|人民视觉|视觉中国|东方ic|cfp|ic\s?photo|getty\s?images?"
+    r"|路透社?|美联社|法新社|欧新社|图虫创意|unsplash)"
+)
+_SH_NAME = r"[\u4e00-\u9fff·]{2,4}"
+_SH_NAMES = _SH_NAME + r"(?:\s*[、，,和及]\s*" + _SH_NAME + r")*"
+_REPORTER = r"(?:本报|" + _AGENCY + r")?\s*(?:发\s*)?(?:摄影记者|记者|通讯员|特约摄影)"
+#: One photo credit: "新华社记者 张三 摄", "张三/摄", "视觉中国供图", "图/李四", "摄影：王五".
+_CREDIT = (
+    r"(?:(?:" + _REPORTER + r")?\s*" + _SH_NAMES + r"\s*[/／]?\s*(?:摄影?|供图|拍摄)"
+    r"|" + _AGENCY + r"\s*(?:供图|图片|图|照片|发)"
+    r"|(?:图片?|照片|摄影)\s*(?:来源)?\s*[:：/／]\s*(?:" + _REPORTER + r")?\s*"
+    r"(?:" + _SH_NAMES + r"|" + _AGENCY + r")(?:\s*摄)?"
+    r")"
+)
+#: A line that is only credits: "张三 摄 / 视觉中国图片".
+_CREDIT_LINE = re.compile(r"^\s*" + _CREDIT + r"(?:\s*[/／|｜、，,\s]\s*" + _CREDIT + r")*\s*$")
+#: A caption line that may hold sentences but ends with a reporter's credit, which body text
+#: never does: "市民在公园锻炼。新华社记者 张三 摄".
+_CREDIT_END = re.compile(
+    r"(?:" + _REPORTER + r"\s*" + _SH_NAMES + r"|\s" + _SH_NAMES + r"\s)\s*(?:摄影?)\s*$"
+)
+#: Lines a caption opens with: "▲…", "图为…", "资料图", "示意图", "图片来源：…".
+_CAPTION_CUE = re.compile(r"^\s*(?:[▲△▼↑↓]\s*)?(?:上|下|左|右|组)?图(?:片)?为")
+_CAPTION_MARK = re.compile(r"^\s*[▲△▼↑]")
+_CAPTION_CUE_WORD = re.compile(r"图为|图片|图/|图／|摄|资料图|截图|翻摄|供图|照片")
+_CAPTION_TAG_LINE = re.compile(
+    r"^\s*[（(【\[]?\s*(?:资料图片?|资料照片|示意图|网络配图|配图|图片来源|照片来源)"
+    r"\s*(?:[:：/／]\s*[^。！？\n]{0,30})?[）)】\]]?\s*$"
+)
+#: A caption glued to the start of the next paragraph: "图为市民锻炼。新华社记者张三摄今年…".
+_GLUED_CAPTION = re.compile(
+    r"^\s*(?:[▲△]\s*)?(?:上|下|左|右)?图(?:片)?为[^\n]{2,150}?"
+    r"(?:" + _REPORTER + r")\s*" + _SH_NAMES + r"?\s*摄影?"
+)
+_CAPTION_INLINE_SH = re.compile(
+    r"[（(]\s*(?:" + _CREDIT + r"(?:\s*[/／|｜、，,\s]\s*" + _CREDIT + r")*"
+    r"|" + _AGENCY + r"\s*发(?:\s*" + _SH_NAMES + r"\s*摄)?)\s*[）)]"
+)
+_MAX_CAPTION = 150
+
+
 def _caption(text: str, ctx: _Context) -> list[Span]:
+    """Photo captions and credits, in the shapes pages print them.
+
+    Each shape carries its own evidence: a credit (``张三 摄``, ``视觉中国供图``), a caption's
+    opening (``图为``, ``▲`` with a credit word), a tag (``资料图``), or a copy of a body
+    sentence standing alone as a line. A line that merely mentions photographs stays.
+    """
+    sh = shadow(text)
     spans: list[Span] = []
     for s, e, line in _lines(text):
         stripped = line.strip()
+        if not stripped:
+            continue
+        low = sh[s:e]
         # A caption is a short line with no sentence punctuation before its credit.
         if (
-            stripped
-            and len(stripped) <= 80
+            len(stripped) <= 80
             and not re.search(r"[。！？!?；;]", stripped)
             and _CAPTION_LINE.match(stripped)
         ):
             spans.append(_line_span(text, s, e))
+            continue
+        short = len(stripped) <= _MAX_CAPTION and len(_SENTENCE_END.findall(stripped)) <= 3
+        glued = _GLUED_CAPTION.match(low)
+        if glued and len(low) - glued.end() >= 10 and not _CREDIT_END.search(low):
+            # Keep the paragraph the caption was glued to.
+            spans.append((s, s + glued.end()))
+        elif short and (
+            _CREDIT_LINE.match(low)
+            or _CREDIT_END.search(low)
+            or _CAPTION_CUE.match(low)
+            or _CAPTION_TAG_LINE.match(low)
+            or (_CAPTION_MARK.match(low) and _CAPTION_CUE_WORD.search(low))
+        ):
+            spans.append(_line_span(text, s, e))
     spans += [m.span() for m in _CAPTION_INLINE.finditer(text)]
+    spans += [m.span() for m in _CAPTION_INLINE_SH.finditer(sh)]
+    spans += _repeated_sentence_captions(text, sh)
+    return spans
+
+
+def _norm_line(sh: str) -> str:
+    """A line's words only (no spaces or punctuation), for comparing copies."""
+    return "".join(c for c in sh if c.isalnum())
+
+
+def _repeated_sentence_captions(text: str, sh: str) -> list[Span]:
+    """A short line that repeats, word for word, the first sentence of another paragraph.
+
+    Pages print a photo's caption as a line of its own, and the caption is often the story's
+    first sentence; the copy is the line that is *only* that sentence. The first line (the
+    headline) is never a caption.
+    """
+    lines = [(s, e, sh[s:e]) for s, e, _ in _lines(text) if sh[s:e].strip()]
+    firsts: dict[str, int] = {}
+    for idx, (_, _, line) in enumerate(lines):
+        m = re.match(r"\s*([^。！？!?]{8,}?)[。！？!?]", line)
+        if m and len(_norm_line(line)) > len(_norm_line(m.group(1))) + 4:
+            firsts.setdefault(_norm_line(m.group(1)), idx)
+    spans: list[Span] = []
+    for idx, (s, e, line) in enumerate(lines[1:], start=1):
+        key = _norm_line(line)
+        if len(key) >= 8 and len(_SENTENCE_END.findall(line.strip())) <= 1:
+            other = firsts.get(key)
+            if other is not None and other != idx:
+                spans.append(_line_span(text, s, e))
     return spans
 
 

@@ -146,3 +146,85 @@ def test_decoration_is_removed(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["他骂了一句****，转身就走。\n", "×××表示同意。\n", "——\n"])
 def test_censored_words_and_placeholders_are_not_decoration(text: str) -> None:
     assert clean(text).text == text
+
+
+_BODY_1 = "第一段正文说明了情况，内容比较长。\n"
+_BODY_2 = "第二段正文继续说明。\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "▲市民在新建的湿地公园里锻炼身体。新华社记者 张三 摄",
+        "▲ 居民在河濱步道散步（圖／記者李四攝）",
+        "图为市民在公园锻炼。",
+        "圖為遊客在老街品嚐小吃，享受假日。",
+        "张三摄/视觉中国图片",
+        "王五 摄 / 东方IC图片",
+        "视觉中国供图",
+        "圖／記者王小明攝",
+        "资料图",
+        "資料圖片",
+        "（示意图）",
+        "图片来源：网络",
+        "摄影：赵六",
+        "市民在公园锻炼。新华社记者 张三 摄",
+        "孩子們在新操場上奔跑。 陳大文 攝",
+    ],
+)
+def test_caption_lines(line: str) -> None:
+    result = clean(f"{_BODY_1}{line}\n{_BODY_2}")
+    assert result.text == _BODY_1 + _BODY_2
+    assert {r.rule for r in result.removals} == {"caption"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "图为市民在公园锻炼。新华社记者张三摄今年以来，全市新建公园二十个，市民都很满意。\n",
+            "今年以来，全市新建公园二十个，市民都很满意。\n",
+        ),
+        (
+            "圖為市民在公園散步。本報記者李四攝今年以來，全市新建公園二十個，市民都很滿意。\n",
+            "今年以來，全市新建公園二十個，市民都很滿意。\n",
+        ),
+        ("活动现场（新华社发 李四摄）很热闹。\n", "活动现场很热闹。\n"),
+        ("新馆开放（新华社记者 张三 摄）。\n", "新馆开放。\n"),
+        ("新館開放（圖／記者李四攝）。\n", "新館開放。\n"),
+    ],
+)
+def test_inline_and_glued_captions(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"caption"}
+
+
+@pytest.mark.parametrize("script", ["s", "t"])
+def test_caption_repeating_the_first_sentence(script: str) -> None:
+    text = (
+        "公园新增健身器材\n市民在公园里锻炼身体\n"
+        "市民在公园里锻炼身体。今年以来，全市新建公园二十个。\n第二段。\n"
+    )
+    if script == "t":
+        text = text.replace("园", "園").replace("锻炼", "鍛鍊").replace("来", "來")
+    result = clean(text)
+    assert [r.rule for r in result.removals] == ["caption"]
+    assert result.removals[0].text.startswith("市民在公")
+    assert result.text.count("市民在公") == 1
+    assert "caption" not in {r.rule for r in clean(text, keep=["caption"]).removals}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他说，这些照片都是由他本人亲自拍摄。\n",
+        "今天的发展新蓝图\n正文说明情况。\n",
+        "文/张三 图/李四\n正文说明情况。\n",
+        "图书馆今年新增藏书一万册。\n",
+        "摄影展吸引了很多市民。\n",
+        "他引用了一句话：团结就是力量。\n团结就是力量。这句话大家都会唱。\n",
+    ],
+)
+def test_photo_words_in_body_text_stay(text: str) -> None:
+    assert clean(text).text == text
