@@ -38,6 +38,8 @@ DEFAULT_RULES: tuple[str, ...] = (
     "decoration",
     "caption",
     "emoji",
+    "headline-copy",
+    "source-line",
     "footer",
     "keyword",
     "splice",
@@ -296,6 +298,131 @@ def _decoration(text: str, ctx: _Context) -> list[Span]:
     return spans
 
 
+# --- page chrome: headline copies, source lines, furniture, wire codes -----------------------
+
+#: Words a site name ends with, and portals: "标题_新浪新闻", "標題 | 蘋果日報".
+_SITE = (
+    r"(?:[\u4e00-\u9fffa-z0-9·]{0,8}"
+    r"(?:新闻网|新闻|网|日报|晚报|早报|时报|周刊|在线|频道|资讯|客户端|电视台|网站|通讯社|报|新闻中心)"
+    r"|(?:新浪|搜狐|网易|腾讯|凤凰|澎湃|yahoo|msn|line today)[\u4e00-\u9fffa-z]{0,6})"
+)
+_TITLE_SEP = r"(?:\s*[_＿|｜]\s*|\s+[-－—]\s+)"
+_TITLE_SUFFIX = re.compile(_TITLE_SEP + _SITE + "(?:" + _TITLE_SEP + _SITE + r")*\s*$")
+_TOP_LINES = 10
+
+
+def _headline_copy(text: str, ctx: _Context) -> list[Span]:
+    """Copies of the headline near the top: the page title with its site name
+    (``标题_新浪新闻``) and the same headline line printed again.
+
+    Only the first lines are looked at, and a copy must repeat a line word for word; of the
+    copies the first stays. A page title whose headline is printed nowhere else keeps the
+    headline and loses only the site name.
+    """
+    sh = shadow(text)
+    seen: set[str] = set()
+    spans: list[Span] = []
+    top = [(s, e) for s, e, line in _lines(text) if line.strip()][:_TOP_LINES]
+    for s, e in top:
+        line = sh[s:e]
+        suffix = None
+        if not _SENTENCE_END.search(line) and len(line.strip()) <= 100:
+            suffix = _TITLE_SUFFIX.search(line)
+        head = line[: suffix.start()] if suffix else line
+        key = _norm_line(head)
+        if suffix and len(key) < 6:
+            suffix = None
+            key = _norm_line(line)
+        if len(key) >= 5 and key in seen:
+            spans.append(_line_span(text, s, e))
+        elif suffix:
+            spans.append((s + suffix.start(), s + suffix.end()))
+        seen.add(key)
+    return spans
+
+
+_STRONG_LABEL = (
+    r"(?:来源|出处|稿源|发布时间|发表时间|发布日期|更新时间|点击|点击数|点击量|浏览|浏览次数"
+    r"|浏览量|阅读|阅读数|阅读量|人气|访问量)"
+)
+_WEAK_LABEL = r"(?:时间|日期|编辑|责任编辑|责编|发布者|发布人|供稿|审核|校对)"
+_AUTHOR_LABEL = r"(?:作者|记者|文)"
+_LABEL_TOKEN = re.compile(
+    rf"^(?:(?P<strong>{_STRONG_LABEL})|(?P<weak>{_WEAK_LABEL})|(?P<author>{_AUTHOR_LABEL}))"
+    r"\s*[:：]\s*(?P<value>.*)$"
+)
+_DATE = r"\d{4}(?:[-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)"
+_TIME = r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?"
+_DATE_TOKEN = re.compile(rf"^{_DATE}(?:{_TIME})?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_TIME_TOKEN = re.compile(rf"^{_TIME}$")
+_SITE_TOKEN = re.compile(rf"^{_SITE}$")
+_FIELD_SEP = re.compile(r"[^\s|｜]+")
+
+
+def _source_line(text: str, ctx: _Context) -> list[Span]:
+    """The page's own source/date line: ``2018-03-02 05:45 来源:新华网``,
+    ``发布时间：…``, ``日期：…　点击：…``.
+
+    The whole line must be such fields (dates, times, ``label：value``, a site name), with a
+    page's label (来源, 点击…) or a date with a time or site, so ``时间：上午9点 地点：广场``
+    in an event notice stays. An author field (``作者：张三``) is the byline and stays.
+    """
+    sh = shadow(text)
+    spans: list[Span] = []
+    for s, e, _ in _lines(text):
+        line = sh[s:e]
+        if not line.strip() or len(line) > 120 or _SENTENCE_END.search(line):
+            continue
+        tokens = [(m.start(), m.end(), m.group()) for m in _FIELD_SEP.finditer(line)]
+        kinds: list[str] = []
+        author: Span | None = None
+        expect_value = None
+        ok = True
+        for ts, te, tok in tokens:
+            if expect_value is not None:
+                if expect_value == "author":
+                    author = (author[0] if author else ts, te)
+                kinds.append("value")
+                expect_value = None
+                continue
+            label = _LABEL_TOKEN.match(tok)
+            if label:
+                kind = "strong" if label["strong"] else "weak" if label["weak"] else "author"
+                kinds.append(kind)
+                if kind == "author":
+                    author = (ts, te)
+                if not label["value"]:
+                    expect_value = kind
+            elif _DATE_TOKEN.match(tok):
+                kinds.append("datetime" if re.search(_TIME + "$", tok) else "date")
+            elif _TIME_TOKEN.match(tok):
+                kinds.append("time")
+            elif _SITE_TOKEN.match(tok):
+                kinds.append("site")
+            else:
+                ok = False
+                break
+        if not ok or not kinds:
+            continue
+        dated = "date" in kinds or "datetime" in kinds
+        page_line = (
+            "strong" in kinds
+            or "datetime" in kinds
+            or ("date" in kinds and ("time" in kinds or "site" in kinds))
+            or (kinds.count("weak") + kinds.count("author") >= 2 and (dated or "weak" in kinds))
+            or (len(tokens) == 1 and _ISO_DATE.match(tokens[0][2]) is not None)
+        )
+        if not page_line:
+            continue
+        if author is None:
+            spans.append(_line_span(text, s, e))
+        else:
+            # Keep "作者：张三" as a line of its own: it names the author.
+            spans += [(s, s + author[0]), (s + author[1], e)]
+    return spans
+
+
 def _blank_lines(text: str, ctx: _Context) -> list[Span]:
     """Trailing spaces, blank lines at either end, and runs of more than one blank line.
 
@@ -459,6 +586,8 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "caption": _caption,
     "pinyin": _pinyin,
     "decoration": _decoration,
+    "headline-copy": _headline_copy,
+    "source-line": _source_line,
     "keyword": _keyword_spans,
     "splice": lambda text, ctx: splice.detect(text),
     "separator": _separator,

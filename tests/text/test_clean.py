@@ -228,3 +228,67 @@ def test_caption_repeating_the_first_sentence(script: str) -> None:
 )
 def test_photo_words_in_body_text_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("河道整治完工_新浪新闻\n河道整治完工\n正文说明。\n", "河道整治完工\n正文说明。\n"),
+        ("河道整治完工_新闻中心_新浪网\n正文说明。\n", "河道整治完工\n正文说明。\n"),
+        ("夜市重新開張 | 蘋果日報\n正文說明。\n", "夜市重新開張\n正文說明。\n"),
+        ("河道整治完工 - 示例日报网\n正文说明。\n", "河道整治完工\n正文说明。\n"),
+        ("夜市重新開張\n夜市重新開張\n正文說明。\n", "夜市重新開張\n正文說明。\n"),
+    ],
+)
+def test_headline_copies(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"headline-copy"}
+    assert clean(text, keep=["headline-copy"]).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "专访 | 他说\n正文说明。\n",
+        "两会|代表委员热议民生\n正文说明。\n",
+        "第一段说明了情况。\n加油\n加油\n",
+        "标题\n正文第一段。\n" + "正文。\n" * 12 + "标题\n",
+    ],
+)
+def test_lines_like_headline_copies_stay(text: str) -> None:
+    assert "headline-copy" not in {r.rule for r in clean(text).removals}
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("2018-03-02 05:45 来源:示例网", ""),
+        ("發佈時間：2020年01月02日 10:21", ""),
+        ("日期：2021-05-06　點擊：235", ""),
+        ("2019年03月02日 10:21 示例新闻", ""),
+        ("来源： 示例网　编辑： 王五", ""),
+        ("2018-03-02", ""),
+        ("来源：示例网 作者：张三", "作者：张三\n"),
+        ("2018-03-02 05:45:10 | 來源: 示例網 | 作者: 李四", "作者: 李四\n"),
+    ],
+)
+def test_source_lines(line: str, kept: str) -> None:
+    result = clean(f"河道整治完工\n{line}\n正文说明。\n")
+    assert result.text == f"河道整治完工\n{kept}正文说明。\n"
+    assert {r.rule for r in result.removals} == {"source-line"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "时间：上午9点 地点：市民广场",
+        "时间：2020年5月1日",
+        "2023年5月1日",
+        "作者：张三",
+        "来源不明",
+    ],
+)
+def test_lines_like_source_lines_stay(line: str) -> None:
+    text = f"河道整治完工\n{line}\n正文说明。\n"
+    assert clean(text).text == text
