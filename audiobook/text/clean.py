@@ -40,6 +40,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "emoji",
     "headline-copy",
     "source-line",
+    "furniture",
     "footer",
     "keyword",
     "splice",
@@ -333,7 +334,8 @@ def _headline_copy(text: str, ctx: _Context) -> list[Span]:
         if suffix and len(key) < 6:
             suffix = None
             key = _norm_line(line)
-        if len(key) >= 5 and key in seen:
+        headline_like = not _SENTENCE_END.search(line) and len(line.strip()) <= 60
+        if len(key) >= 5 and key in seen and headline_like:
             spans.append(_line_span(text, s, e))
         elif suffix:
             spans.append((s + suffix.start(), s + suffix.end()))
@@ -420,6 +422,88 @@ def _source_line(text: str, ctx: _Context) -> list[Span]:
         else:
             # Keep "作者：张三" as a line of its own: it names the author.
             spans += [(s, s + author[0]), (s + author[1], e)]
+    return spans
+
+
+#: Page controls: a line made only of these (with at least one that is never prose on its own
+#: line: 分享到, 打印, 字号…) is furniture. Matched on the shadow.
+_FURNITURE_ANCHOR = (
+    r"分享到|分享至|打印|打印本页|打印此文|列印|关闭|关闭窗口|关闭本页|纠错|我要纠错|字号|字体"
+    r"|放大图片|点击放大|点击图片放大|点击查看大图|返回顶部|回到顶部|返回首页|加入收藏|收藏本文"
+    r"|复制链接|复制网址|设为首页|举报|推荐给朋友|发表评论|查看评论|我要评论|手机看新闻"
+)
+_FURNITURE_WORD = (
+    _FURNITURE_ANCHOR + r"|大|中|小|默认|微信|微博|新浪微博|腾讯微博|qq空间|qq|朋友圈|facebook"
+    r"|twitter|line|收藏|评论|分享|打印|推荐|顶|踩|更多"
+)
+_FURNITURE_LINE = re.compile(
+    rf"^[\s【】\[\]「」『』<>《》|｜/／:：·•]*(?:{_FURNITURE_WORD})"
+    rf"(?:[\s【】\[\]「」『』<>《》|｜/／:：·•,，、]*(?:{_FURNITURE_WORD}))*[\s【】\[\]|｜]*$"
+)
+_FURNITURE_ANCHOR_RE = re.compile(_FURNITURE_ANCHOR)
+_CLICK_LINE = re.compile(
+    r"^\s*[【\[]?\s*(?:点击|点此|点这里)(?:查看|进入|阅读|观看|收听|下载|播放|浏览|参与|了解)"
+    r"[^。！？\n]{0,30}$"
+)
+_SCAN_LINE = re.compile(
+    r"^\s*(?:扫码|扫描(?:下方|上方)?二维码|扫一扫|长按(?:识别)?二维码|微信扫码)"
+    r"[^。！？\n]{0,30}(?:关注|下载|订阅|进群|加入|阅读|观看|收听|查看|获取|领取|分享|更多|客户端)"
+    r"[^。！？\n]{0,20}$"
+)
+_BREADCRUMB = re.compile(
+    r"^\s*(?:(?:您的|你的|当前|您现在的|现在的)?位置\s*[:：]\s*)?"
+    r"(?:首页|主页|网站首页|新闻首页|home)\s*(?:[>＞›»→]\s*[^\s>＞›»→。！？，]{1,12}\s*){1,6}$"
+)
+_INLINE_FURNITURE = re.compile(
+    r"[【\[]\s*(?:纠错|我要纠错|打印|关闭|关闭窗口|字号\s*[:：]?\s*大\s*中\s*小)\s*[】\]]"
+    r"|[【\[]\s*(?:责任编辑|责编)\s*[:：][^】\]\n]{1,20}[】\]]"
+)
+_RELATED_LABEL = re.compile(
+    r"^\s*[【\[]?\s*(?:相关新闻|相关阅读|相关报道|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐"
+    r"|猜你喜欢|更多新闻|更多阅读|热门文章|往期回顾|精彩推荐)\s*[】\]]?\s*[:：]?\s*$"
+)
+
+
+def _is_list_headline(line: str) -> bool:
+    """A line of a related-articles list: a headline (no sentence end), maybe bulleted/dated."""
+    stripped = line.strip()
+    return 0 < len(stripped) <= 45 and not re.search(r"[。！？!?；;]$", stripped)
+
+
+def _furniture(text: str, ctx: _Context) -> list[Span]:
+    """Page furniture: share/print/font-size controls, breadcrumbs, ``点击查看…``, ``扫码关注…``,
+    ``【纠错】``, and a related-articles label with the headlines listed under it.
+
+    Each line must be furniture as a whole; inline only bracketed controls (``【纠错】``) go.
+    """
+    sh = shadow(text)
+    spans: list[Span] = []
+    lines = list(_lines(text))
+    k = 0
+    while k < len(lines):
+        s, e, _ = lines[k]
+        line = sh[s:e]
+        if not line.strip():
+            k += 1
+            continue
+        if (
+            (_FURNITURE_LINE.match(line) and _FURNITURE_ANCHOR_RE.search(line))
+            or _CLICK_LINE.match(line)
+            or _SCAN_LINE.match(line)
+            or _BREADCRUMB.match(line)
+        ):
+            spans.append(_line_span(text, s, e))
+        elif _RELATED_LABEL.match(line):
+            spans.append(_line_span(text, s, e))
+            # The headlines under the label, up to a blank line or a line of prose.
+            j = k + 1
+            while j < len(lines) and _is_list_headline(sh[lines[j][0] : lines[j][1]]):
+                spans.append(_line_span(text, lines[j][0], lines[j][1]))
+                j += 1
+            k = j
+            continue
+        k += 1
+    spans += [m.span() for m in _INLINE_FURNITURE.finditer(sh)]
     return spans
 
 
@@ -588,6 +672,7 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "decoration": _decoration,
     "headline-copy": _headline_copy,
     "source-line": _source_line,
+    "furniture": _furniture,
     "keyword": _keyword_spans,
     "splice": lambda text, ctx: splice.detect(text),
     "separator": _separator,

@@ -292,3 +292,52 @@ def test_source_lines(line: str, kept: str) -> None:
 def test_lines_like_source_lines_stay(line: str) -> None:
     text = f"河道整治完工\n{line}\n正文说明。\n"
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "分享到： 微信 微博 QQ空间",
+        "字号 大 中 小",
+        "字號：大 中 小",
+        "【字体：大 中 小】 【打印】 【关闭】",
+        "放大圖片",
+        "【纠错】",
+        "打印",
+        "首页 > 新闻 > 国内",
+        "您的位置：首頁 > 新聞 > 正文",
+        "点击查看更多图片",
+        "點擊進入專題",
+        "扫码关注我们",
+        "掃描二維碼下載客戶端",
+    ],
+)
+def test_furniture_lines(line: str) -> None:
+    text = f"河道整治完工\n第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
+    result = clean(text)
+    assert result.text == "河道整治完工\n第一段正文说明情况。\n第二段正文继续说明。\n"
+    assert {r.rule for r in result.removals} == {"furniture"}
+
+
+def test_inline_furniture_and_related_list() -> None:
+    text = (
+        "河道整治完工\n正文说明情况。【纠错】 【责任编辑：张三】\n第二段正文。\n"
+        "相關新聞：\n夜市重新開張\n· 河濱步道開放 2020-01-01\n"
+    )
+    result = clean(text)
+    assert result.text == "河道整治完工\n正文说明情况。\n第二段正文。\n"
+    assert "furniture" in {r.rule for r in result.removals}
+    assert "相關新聞" in clean(text, keep=["furniture", "footer"]).text
+
+
+@pytest.mark.parametrize(
+    "line", ["扫码点餐成新风尚", "中", "评论", "更多", "大中小企业都受益", "点击率很高"]
+)
+def test_lines_like_furniture_stay(line: str) -> None:
+    text = f"河道整治完工\n第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
+    assert clean(text).text == text
+
+
+def test_a_repeated_paragraph_is_not_a_headline_copy() -> None:
+    text = "河道整治完工\n正文说明了情况。\n正文说明了情况。\n"
+    assert "headline-copy" not in {r.rule for r in clean(text).removals}
