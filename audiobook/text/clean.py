@@ -42,6 +42,8 @@ DEFAULT_RULES: tuple[str, ...] = (
     "source-line",
     "furniture",
     "footer",
+    "wire-code",
+    "keyword-line",
     "keyword",
     "splice",
     "separator",
@@ -507,6 +509,47 @@ def _furniture(text: str, ctx: _Context) -> list[Span]:
     return spans
 
 
+#: Not ``（完）``: the clean news corpus the rules are measured on keeps it as the story's
+#: spoken "end", and a listener loses nothing by hearing it.
+_WIRE_CODE = (
+    r"(?:[（(]\s*(?:编辑|责编|责任编辑|编审|审校|校对|编译)\s*[:：/／ \u3000]\s*[^（）()\n]{1,30}"
+    r"[）)][ \t]*\d{0,8}"
+    r"|[（(]\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[）)])"
+)
+_WIRE_END = re.compile(rf"(?:[ \t\u3000]*{_WIRE_CODE})+(?=\s*$)")
+
+
+def _wire_code(text: str, ctx: _Context) -> list[Span]:
+    """Wire services' end codes: ``（编辑：张三）1120505``, ``（编辑 李四）``, ``（2023-05-01）``
+    — only at the very end of the text, where nothing can follow them."""
+    m = _WIRE_END.search(shadow(text))
+    return [m.span()] if m else []
+
+
+_KEYWORD_SEP = re.compile(r"[\s,，、|｜/／;；]+")
+
+
+def _keyword_line(text: str, ctx: _Context) -> list[Span]:
+    """An SEO line: nothing but spam keywords, separated by spaces, commas or ``|``
+    (``百家乐 时时彩 真人娱乐``). At least two of its words must be listed keywords and at most
+    a third may be other short names (brands the list does not know)."""
+    if ctx.keyword_pattern is None:
+        return []
+    sh = shadow(text)
+    spans: list[Span] = []
+    for s, e, _ in _lines(text):
+        line = sh[s:e].strip()
+        if not line or _SENTENCE_END.search(line):
+            continue
+        words = [w for w in _KEYWORD_SEP.split(line) if w]
+        if len(words) < 2 or any(len(w) > 12 for w in words):
+            continue
+        listed = sum(1 for w in words if ctx.keyword_pattern.search(w))
+        if listed >= 2 and 3 * (len(words) - listed) <= len(words):
+            spans.append(_line_span(text, s, e))
+    return spans
+
+
 def _blank_lines(text: str, ctx: _Context) -> list[Span]:
     """Trailing spaces, blank lines at either end, and runs of more than one blank line.
 
@@ -617,7 +660,8 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     """Spam keywords, removed only where the document shows they were inserted.
 
     Evidence for an occurrence: the characters either side of it join into a word (a
-    dictionary word or a bigram the document uses elsewhere), i.e. it sits inside a word.
+    dictionary word or a bigram the document uses elsewhere), i.e. it sits inside a word; or
+    it stands alone between sentences, which a word the article means never does.
     A document with two or more such occurrences is being salted, and then every occurrence
     of a listed keyword goes; a single keyword in an otherwise clean text stays unless it
     itself breaks a word.
@@ -629,10 +673,24 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     if not hits:
         return []
     stats = DocStats.of(sh)
-    inserted = [h for h in hits if _breaks_word(sh, h, stats)]
+    inserted = [h for h in hits if _breaks_word(sh, h, stats) or _stands_alone(sh, h)]
     if len(inserted) >= 2:
         return hits
     return [h for h in hits if h in inserted or sh[h[0] : h[1]] in ctx.mine]
+
+
+def _stands_alone(sh: str, span: Span) -> bool:
+    """Is the keyword a sentence or line of its own (``…二十个。百家乐 市民说…``)?
+
+    News uses a word inside a sentence; a keyword between a sentence's end (or a line's
+    start) and the next sentence's end, a space or the line's end was put there.
+    """
+    start, end = span
+    before = sh[:start].rstrip(" \t\u3000")
+    after = sh[end:]
+    left = not before or before[-1] in "\n。！？!?"
+    right = not after or after[0] in "\n。！？!? \t\u3000"
+    return left and right
 
 
 def _breaks_word(sh: str, span: Span, stats: DocStats) -> bool:
@@ -673,6 +731,8 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "headline-copy": _headline_copy,
     "source-line": _source_line,
     "furniture": _furniture,
+    "wire-code": _wire_code,
+    "keyword-line": _keyword_line,
     "keyword": _keyword_spans,
     "splice": lambda text, ctx: splice.detect(text),
     "separator": _separator,

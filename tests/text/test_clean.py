@@ -341,3 +341,71 @@ def test_lines_like_furniture_stay(line: str) -> None:
 def test_a_repeated_paragraph_is_not_a_headline_copy() -> None:
     text = "河道整治完工\n正文说明了情况。\n正文说明了情况。\n"
     assert "headline-copy" not in {r.rule for r in clean(text).removals}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("正文说明情况。（编辑 张三）\n", "正文说明情况。\n"),
+        ("正文說明情況。（編輯：張三）1120505\n", "正文說明情況。\n"),
+        ("正文说明情况。（完）（编辑：李四）\n", "正文说明情况。（完）\n"),
+        ("正文说明情况。（2023-05-01）\n", "正文说明情况。\n"),
+    ],
+)
+def test_wire_codes_at_the_end(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"wire-code"}
+    assert clean(text, keep=["wire-code"]).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "正文说明情况。（编辑：李四）\n下一段继续。\n",
+        "他在（2023-05-01）那天出发，一路向西。\n",
+        "新华社消息，故事到这里就（完）了。\n",
+        "正文说明情况。（完）\n",
+    ],
+)
+def test_codes_not_at_the_end_stay(text: str) -> None:
+    assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line", ["包養網 百家樂 娛樂城", "百家乐,六合彩|老虎机", "时时彩 北京赛车 幸运飞艇 某某国际"]
+)
+def test_keyword_lines(line: str) -> None:
+    result = clean(f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n")
+    assert result.text == "第一段正文说明情况。\n第二段正文继续说明。\n"
+    assert {r.rule for r in result.removals} == {"keyword-line"}
+
+
+def test_a_line_mentioning_one_keyword_is_not_a_keyword_line() -> None:
+    text = "第一段正文说明情况。\n百家乐 公园 广场\n第二段正文继续说明。\n"
+    assert "keyword-line" not in {r.rule for r in clean(text).removals}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "今年以来，市里新增公园二十个。澳门新葡京 市民都说好。\n",
+            "今年以来，市里新增公园二十个。 市民都说好。\n",
+        ),
+        ("市民都說好。\n時時彩\n第二段。\n", "市民都說好。\n\n第二段。\n"),
+        ("今年以来，市里新增公太阳城娱乐园二十个。\n", "今年以来，市里新增公园二十个。\n"),
+    ],
+)
+def test_gambling_brands_inserted_in_text(text: str, expected: str) -> None:
+    result = clean(text)
+    assert result.text == expected
+    assert {r.rule for r in result.removals} == {"keyword"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["警方破获一起利用重庆时时彩进行赌博的案件。\n", "扑克、百家乐、老虎机等赌博游戏被查处。\n"],
+)
+def test_news_about_gambling_keeps_its_words(text: str) -> None:
+    assert clean(text).text == text
