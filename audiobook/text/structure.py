@@ -28,6 +28,24 @@ _BYLINE = re.compile(
     r"[\s:：／/]*[\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5})*"
     r"|(?:文|作者|记者|記者)[/／:：]\s*\S{2,20})\s*$"
 )
+_REPORTER = r"(?:记者|記者|通讯员|通訊員|实习生|實習生|特约撰稿人|特約撰稿人|撰稿人?|特派员|特派員)"
+#: A wire or paper dateline: "新华社北京1月5日电", "中新网上海5月3日电", "本报北京5月3日讯",
+#: "本报讯", "新浪体育讯". It is content (said as printed), never a title or a heading.
+_DATELINE = (
+    r"(?:[^\s，。！？（）()【】]{1,14}?"
+    r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十〇]{1,3})(?:月(?:[0-9０-９]{1,2}|[一二三四五六七八九十〇]{1,3}))?日"
+    r"\s*(?:电|電|讯|訊)|(?:本报|本報)[^\s，。！？（）()]{0,8}?(?:讯|訊)|[^\s，。！？（）()]{2,8}(?:讯|訊))"
+)
+_DATELINE_LINE = re.compile(r"^\s*[【\[]?\s*" + _DATELINE + r"\s*[】\]]?\s*$")
+#: A byline in brackets, opening the first paragraph or after its dateline: "本报讯（记者 王某）…",
+#: "新华社北京1月5日电（记者 张三）…", "(記者 李四／台北報導)", "【本报驻北京记者张三电】".
+_LEAD_BYLINE = re.compile(
+    r"^\s*(?:"
+    + _DATELINE
+    + r")?\s*[（(【\[]\s*(?P<by>[^（）()【】\[\]\n。！？]{0,16}"
+    + _REPORTER
+    + r"[^（）()【】\[\]\n。！？]{1,30}?)\s*[）)】\]]"
+)
 _NOTE_END = re.compile(r"^\s*[—－-]{1,2}\s*(?:编者|編者)\s*$")
 _NOTE_START = re.compile(r"^\s*[【\[]?\s*(?:编者按|編者按)")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -84,6 +102,8 @@ def structure(text: str) -> Article:
             and not _NUMBERED.match(line)
             and not _DIVISION.match(line)
             and not _NOTE_START.match(line)
+            and not _DATELINE_LINE.match(line)
+            and not _LEAD_BYLINE.match(line)
         ):
             title = line
         else:
@@ -126,8 +146,14 @@ def structure(text: str) -> Article:
             and (_NOTE_START.match(line) or _NOTE_END.match(line))
         ):
             lead_is_note = True
+        lead_byline = _LEAD_BYLINE.match(line) if not sections and not paragraphs else None
         if byline is None and k < 6 and not sections and _BYLINE.match(line):
             byline = line
+        elif byline is None and lead_byline:
+            # The byline in brackets names the author; the paragraph (its dateline, and the
+            # byline as printed) stays as the reader reads it.
+            byline = lead_byline.group("by").strip()
+            paragraphs.append(line)
         elif (
             title is None
             and lead_is_note

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,39 @@ def test_news_headings_stay_top_level() -> None:
     assert {s.level for s in article.sections} == {1}
     nested = structure("导语。\n一、总体\n正文。\n（一）细节\n正文。\n二、其他\n正文。")
     assert [s.level for s in nested.sections] == [1, 1, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("first", "byline"),
+    [
+        ("本报讯（记者 王某）今年以来，市里新增公园二十个。", "记者 王某"),
+        ("本報訊（記者王某）今年以來，市裡新增公園二十個。", "记者王某"),
+        ("【本報駐北京記者張三電】今年以來，市裡新增公園二十個。", "本报驻北京记者张三电"),
+        ("新华社北京1月5日电（记者 张三）今年以来，市里新增公园二十个。", "记者 张三"),
+        ("(記者 李四／台北報導)", "记者 李四／台北报导"),
+        ("中新网上海5月3日电 今年以来，市里新增公园二十个。", None),
+        ("本报讯 今年以来，市里新增公园二十个。", None),
+    ],
+)
+def test_datelines_stay_in_the_text_and_bylines_are_found(first: str, byline: str | None) -> None:
+    text = (
+        f"公园新增健身器材\n{first}\n第二段说明情况。\n一、总体要求\n正文。\n二、具体措施\n正文。\n"
+    )
+    article = structure(convert(text))
+    assert article.title == "公园新增健身器材"
+    assert article.byline == byline
+    assert article.sections[0].paragraphs[0] == convert(first)
+    assert [s.title for s in article.sections] == [
+        "公园新增健身器材",
+        "一、总体要求",
+        "二、具体措施",
+    ]
+
+
+@pytest.mark.parametrize(
+    "first", ["新华社北京1月5日电", "本报讯", "中新社北京六月二十五日电", "(記者 李四／台北報導)"]
+)
+def test_a_dateline_or_byline_line_is_never_a_title(first: str) -> None:
+    article = structure(convert(f"{first}\n今年以来，市里新增公园二十个。\n第二段。\n"))
+    assert article.title is None
+    assert all(s.title != convert(first) for s in article.sections)
