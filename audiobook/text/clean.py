@@ -547,6 +547,8 @@ def _keyword_line(text: str, ctx: _Context) -> list[Span]:
         listed = sum(1 for w in words if ctx.keyword_pattern.search(w))
         if listed >= 2 and 3 * (len(words) - listed) <= len(words):
             spans.append(_line_span(text, s, e))
+    # A page carrying an SEO line is being salted: the keyword rule takes that as evidence.
+    ctx.keyword_lines += len(spans)
     return spans
 
 
@@ -662,9 +664,9 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     Evidence for an occurrence: the characters either side of it join into a word (a
     dictionary word or a bigram the document uses elsewhere), i.e. it sits inside a word; or
     it stands alone between sentences, which a word the article means never does.
-    A document with two or more such occurrences is being salted, and then every occurrence
-    of a listed keyword goes; a single keyword in an otherwise clean text stays unless it
-    itself breaks a word.
+    A document with two or more such occurrences (an SEO keyword line counts as one) is being
+    salted, and then every occurrence of a listed keyword goes; a single keyword in an
+    otherwise clean text stays unless it itself breaks a word.
     """
     if ctx.keyword_pattern is None:
         return []
@@ -674,7 +676,7 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
         return []
     stats = DocStats.of(sh)
     inserted = [h for h in hits if _breaks_word(sh, h, stats) or _stands_alone(sh, h)]
-    if len(inserted) >= 2:
+    if len(inserted) + ctx.keyword_lines >= 2:
         return hits
     return [h for h in hits if h in inserted or sh[h[0] : h[1]] in ctx.mine]
 
@@ -717,6 +719,8 @@ class _Context:
         )
         # Keywords the user named for this run are spam by their word, wherever they stand.
         self.mine = {shadow(k) for k in user_keywords if k.strip()}
+        # SEO keyword lines found so far in this document (see _keyword_line).
+        self.keyword_lines = 0
 
 
 _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {

@@ -373,7 +373,7 @@ def test_codes_not_at_the_end_stay(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["包養網 百家樂 娛樂城", "百家乐,六合彩|老虎机", "时时彩 北京赛车 幸运飞艇 某某国际"]
+    "line", ["包養網 百家樂 娛樂城", "百家乐,六合彩|老虎机", "时时彩 北京pk10 幸运飞艇 某某国际"]
 )
 def test_keyword_lines(line: str) -> None:
     result = clean(f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n")
