@@ -1,0 +1,59 @@
+"""Scraped-looking pages (written for these tests) through clean -> convert -> structure ->
+script: the listener hears the headline, the byline, the dateline, the section headings and
+every body paragraph, and none of the page's junk."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiobook.text.clean import clean
+from audiobook.text.convert import convert
+from audiobook.text.script import script
+from audiobook.text.structure import structure
+from tests.text.conftest import FIXTURES
+
+SCRAPED = FIXTURES / "scraped"
+
+#: page -> (headline, byline, what must be heard, what must not be heard); Simplified.
+EXPECTED = {
+    "01-wire-hans.txt": (
+        "河滨绿道全线贯通 市民骑行多了好去处",
+        "记者 周一帆",
+        ["新华社杭州4月11日电", "一、从断头路到环线", "二、驿站里有热水也有书", "钱女士说",
+         "便民维修服务", "下一步，当地还将"],
+        ["首页", "示例新闻网", "字号", "分享到", "骑行爱好者在新贯通", "借阅图书。新华社",
+         "吴小满", "纠错", "相关新闻", "城东公园", "摄"],
+    ),
+    "02-local-hant.txt": (
+        "社区食堂开张　长者午餐有着落",
+        "记者 林雨晴／台中报导",
+        ["台中市一处社区食堂", "黄先生说", "志工轮班掌厨", "志工陈小姐表示"],
+        ["示例日报", "★", "发布时间", "点击", "长者在社区食堂用餐", "放大图片", "娱乐城",
+         "百家乐", "延伸阅读", "长照据点", "银发族"],
+    ),
+    "03-spam-hans.txt": (
+        "社区图书馆延长开放时间",
+        "作者：郑晓岚",
+        ["本报讯（记者 郑晓岚）从本月起", "方便上班族", "亲子阅读区", "大学生小冯说"],
+        ["*", "日期", "点击", "示例晚报", "时时彩", "新葡京", "资料图", "扫码", "幸运飞艇"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_listener_hears_the_article_and_no_junk(name: str) -> None:
+    headline, byline, heard, unheard = EXPECTED[name]
+    raw = (SCRAPED / name).read_text("utf-8")
+    article = structure(convert(clean(raw).text))
+    assert article.title == headline
+    assert article.byline == byline
+    said = "\n".join(s.display_text for s in script(article, normalise=False, max_chars=500))
+    assert said.startswith(headline)
+    assert byline in said
+    for text in heard:
+        assert text in said, text
+    for text in unheard:
+        assert text not in said, text
+    # Section headings are chapters; nothing else is.
+    headings = [s.title for s in article.sections[1:]]
+    assert all(h[:2] in ("一、", "二、") for h in headings)
