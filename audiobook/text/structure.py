@@ -2,8 +2,9 @@
 
 Chapter titles are what a listener sees in a podcast app, so headings are recognised only from
 explicit signals that news sites and Markdown use — a kicker line ending in ``——`` followed by
-a headline line, ``#`` headings, ``一、``/``（一）`` numbering — never from "a short line",
-which in news is as often a one-line question or quote as a heading.
+a headline line, ``#`` headings, ``一、``/``（一）`` numbering — or from a pattern of short
+unpunctuated lines between prose paragraphs (two or more in one article), never from "a short
+line" alone, which in news is as often a one-line question, a quote or a credit as a heading.
 
 Books are articles with deeper headings: ``#``…``######``, and ``第…部/卷/篇``, ``第…章/回``,
 ``第…节`` (Chinese or Arabic numerals, with or without a title after them). Each section keeps
@@ -129,10 +130,11 @@ def structure(text: str) -> Article:
         paragraphs = []
 
     body = lines[i:]
+    subheads = _short_subheadings(body)
     k = 0
     while k < len(body):
         line = body[k]
-        heading = _heading(body, k)
+        heading = (line, 1, 1) if k in subheads else _heading(body, k)
         if heading is not None:
             text_heading, consumed, rank = heading
             flush()
@@ -185,6 +187,38 @@ def _levels(ranks: list[int]) -> list[int]:
     used = sorted({r for r in ranks if r > 0})
     dense = {rank: i + 1 for i, rank in enumerate(used)}
     return [dense.get(r, 1) for r in ranks]
+
+
+_MAX_SUBHEAD = 20
+#: What a sub-heading never holds: sentence or clause punctuation, quotation marks, brackets.
+_NOT_SUBHEAD = re.compile(
+    r"[。！？!?；;…，,、“”‘’「」『』\"'（）()《》【】\[\]]|[:：]$|记者|記者|摄|攝|^[▲△]|^[图圖]片?[为為]"
+)
+
+
+def _short_subheadings(body: list[str]) -> set[int]:
+    """Short unpunctuated lines that head the paragraphs after them ("借住兄弟租屋处").
+
+    A short line alone is as often a quote, a speaker's name or a credit as a heading, so the
+    evidence is the pattern: at least two such lines in the article, each with prose
+    paragraphs (ending in sentence punctuation) before and after it, and none of them a
+    byline, a dateline, a caption or a label (``胡德华：``).
+    """
+    found: set[int] = set()
+    for k in range(1, len(body) - 1):
+        line, prev, nxt = body[k], body[k - 1], body[k + 1]
+        if (
+            2 <= len(line) <= _MAX_SUBHEAD
+            and not _NOT_SUBHEAD.search(line)
+            and _TERMINAL.search(prev)
+            and _TERMINAL.search(nxt)
+            and len(nxt) > 2 * len(line)
+            and not _BYLINE.match(line)
+            and not _DATELINE_LINE.match(line)
+            and not _MD_HEADING.match(line)
+        ):
+            found.add(k)
+    return found if len(found) >= 2 else set()
 
 
 def _heading(lines: list[str], k: int) -> tuple[str, int, int] | None:

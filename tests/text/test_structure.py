@@ -140,3 +140,29 @@ def test_a_dateline_or_byline_line_is_never_a_title(first: str) -> None:
     article = structure(convert(f"{first}\n今年以来，市里新增公园二十个。\n第二段。\n"))
     assert article.title is None
     assert all(s.title != convert(first) for s in article.sections)
+
+
+_LONG_1 = "社区食堂昨天开张，每天中午为长者提供平价午餐，一餐只要五十元。"
+_LONG_2 = "志工轮班掌厨，菜色每天更换，兼顾软烂好咀嚼与营养均衡，很受欢迎。"
+
+
+def test_short_unpunctuated_lines_between_paragraphs_are_headings() -> None:
+    text = f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n志工轮班掌厨\n{_LONG_1}\n"
+    article = structure(text)
+    assert [s.title for s in article.sections] == ["社区食堂开张", "独居长者有饭吃", "志工轮班掌厨"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["后果怎么样?", "胡德华：", "“好吃！”", "记者 王某", "本报讯", "他说，好", "图为长者用餐"],
+)
+def test_a_lone_short_line_or_a_label_is_not_a_heading(line: str) -> None:
+    lone = structure(f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n")
+    assert len(lone.sections) == 1
+    text = f"社区食堂开张\n{_LONG_1}\n{line}\n{_LONG_2}\n{line}\n{_LONG_1}\n"
+    assert len(structure(text).sections) == 1
+
+
+def test_a_credit_on_the_last_line_is_not_a_heading() -> None:
+    text = f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n协力：特约记者王某\n"
+    assert len(structure(text).sections) == 1
