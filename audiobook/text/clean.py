@@ -42,6 +42,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "source-line",
     "furniture",
     "footer",
+    "caption-copy",
     "wire-code",
     "keyword-line",
     "keyword",
@@ -229,7 +230,6 @@ def _caption(text: str, ctx: _Context) -> list[Span]:
             spans.append(_line_span(text, s, e))
     spans += [m.span() for m in _CAPTION_INLINE.finditer(text)]
     spans += [m.span() for m in _CAPTION_INLINE_SH.finditer(sh)]
-    spans += _repeated_sentence_captions(text, sh)
     return spans
 
 
@@ -238,13 +238,15 @@ def _norm_line(sh: str) -> str:
     return "".join(c for c in sh if c.isalnum())
 
 
-def _repeated_sentence_captions(text: str, sh: str) -> list[Span]:
+def _caption_copy(text: str, ctx: _Context) -> list[Span]:
     """A short line that repeats, word for word, the first sentence of another paragraph.
 
     Pages print a photo's caption as a line of its own, and the caption is often the story's
     first sentence; the copy is the line that is *only* that sentence. The first line (the
-    headline) is never a caption.
+    headline) is never a caption, so this runs after the page's furniture above the headline
+    has gone.
     """
+    sh = shadow(text)
     lines = [(s, e, sh[s:e]) for s, e, _ in _lines(text) if sh[s:e].strip()]
     firsts: dict[str, int] = {}
     for idx, (_, _, line) in enumerate(lines):
@@ -730,6 +732,7 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "emoji": _emoji,
     "footer": _footer,
     "caption": _caption,
+    "caption-copy": _caption_copy,
     "pinyin": _pinyin,
     "decoration": _decoration,
     "headline-copy": _headline_copy,

@@ -209,10 +209,16 @@ def test_caption_repeating_the_first_sentence(script: str) -> None:
     if script == "t":
         text = text.replace("园", "園").replace("锻炼", "鍛鍊").replace("来", "來")
     result = clean(text)
-    assert [r.rule for r in result.removals] == ["caption"]
+    assert [r.rule for r in result.removals] == ["caption-copy"]
     assert result.removals[0].text.startswith("市民在公")
     assert result.text.count("市民在公") == 1
-    assert "caption" not in {r.rule for r in clean(text, keep=["caption"]).removals}
+    assert clean(text, keep=["caption-copy"]).removals == ()
+
+
+def test_a_headline_under_page_furniture_repeating_the_first_sentence_stays() -> None:
+    text = "首页 > 新闻 > 本地\n全市新建公园二十个\n全市新建公园二十个。市民都很满意。\n"
+    result = clean(text)
+    assert result.text == "全市新建公园二十个\n全市新建公园二十个。市民都很满意。\n"
 
 
 @pytest.mark.parametrize(
