@@ -435,6 +435,7 @@ _FURNITURE_ANCHOR = (
     r"分享到|分享至|打印|打印本页|打印此文|列印|关闭|关闭窗口|关闭本页|纠错|我要纠错|字号|字体"
     r"|放大图片|点击放大|点击图片放大|点击查看大图|返回顶部|回到顶部|返回首页|加入收藏|收藏本文"
     r"|复制链接|复制网址|设为首页|举报|推荐给朋友|发表评论|查看评论|我要评论|手机看新闻"
+    r"|展开全文|阅读全文|查看原文|阅读原文|我来说两句|广告|推广"
 )
 _FURNITURE_WORD = (
     _FURNITURE_ANCHOR + r"|大|中|小|默认|微信|微博|新浪微博|腾讯微博|qq空间|qq|朋友圈|facebook"
@@ -461,6 +462,21 @@ _BREADCRUMB = re.compile(
 _INLINE_FURNITURE = re.compile(
     r"[【\[]\s*(?:纠错|我要纠错|打印|关闭|关闭窗口|字号\s*[:：]?\s*大\s*中\s*小)\s*[】\]]"
     r"|[【\[]\s*(?:责任编辑|责编)\s*[:：][^】\]\n]{1,20}[】\]]"
+)
+#: Notices pages append: "免责声明：…", "转载请注明出处", "图片来源于网络，侵删", "标签：…",
+#: "已有23人参与", "更多精彩内容请关注…".
+_NOTICE_LINE = re.compile(
+    r"^\s*[【\[（(]?\s*(?:"
+    r"(?:免责声明|版权声明)\s*[】\]]?\s*[:：].*"
+    r"|(?:转载请注明(?:出处|来源)|未经(?:授权|许可)[，,]?\s*(?:禁止|不得)转载|版权所有[，,]?\s*"
+    r"(?:未经(?:授权|许可)[，,]?\s*)?(?:禁止|不得)转载)[^\n]{0,40}"
+    r"|(?:部分)?图片(?:来源|来自)于?网络[^\n]{0,30}"
+    r"|(?:标签|tags?|关键词|关键字)\s*[:：][^。！？\n]{0,60}"
+    r"|(?:已有|共有)\s*\d+\s*(?:人参与|条评论|人评论|人收藏|人点赞)[^。！？\n]{0,10}"
+    r"|\d+\s*(?:条评论|人评论|人点赞)"
+    r"|更多(?:精彩|资讯|新闻|内容)[^。\n]{0,20}(?:关注|下载|登录|访问)[^。\n]{0,30}"
+    r")\s*$",
+    re.IGNORECASE,
 )
 _RELATED_LABEL = re.compile(
     r"^\s*[【\[]?\s*(?:相关新闻|相关阅读|相关报道|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐"
@@ -495,6 +511,7 @@ def _furniture(text: str, ctx: _Context) -> list[Span]:
             or _CLICK_LINE.match(line)
             or _SCAN_LINE.match(line)
             or _BREADCRUMB.match(line)
+            or (len(line) <= 300 and _NOTICE_LINE.match(line))
         ):
             spans.append(_line_span(text, s, e))
         elif _RELATED_LABEL.match(line):
@@ -516,14 +533,15 @@ def _furniture(text: str, ctx: _Context) -> list[Span]:
 _WIRE_CODE = (
     r"(?:[（(]\s*(?:编辑|责编|责任编辑|编审|审校|校对|编译)\s*[:：/／ \u3000]\s*[^（）()\n]{1,30}"
     r"[）)][ \t]*\d{0,8}"
+    r"|[（(]\s*(?:本文|稿件|文章)?来源\s*[:：][^（）()\n]{1,30}[）)]"
     r"|[（(]\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[）)])"
 )
 _WIRE_END = re.compile(rf"(?:[ \t\u3000]*{_WIRE_CODE})+(?=\s*$)")
 
 
 def _wire_code(text: str, ctx: _Context) -> list[Span]:
-    """Wire services' end codes: ``（编辑：张三）1120505``, ``（编辑 李四）``, ``（2023-05-01）``
-    — only at the very end of the text, where nothing can follow them."""
+    """Wire services' end codes: ``（编辑：张三）1120505``, ``（编辑 李四）``, ``（来源：中新网）``,
+    ``（2023-05-01）`` — only at the very end of the text, where nothing can follow them."""
     m = _WIRE_END.search(shadow(text))
     return [m.span()] if m else []
 

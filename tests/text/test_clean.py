@@ -415,3 +415,36 @@ def test_gambling_brands_inserted_in_text(text: str, expected: str) -> None:
 )
 def test_news_about_gambling_keeps_its_words(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("免责声明：本站部分内容来自网络，如有侵权请联系删除。", "furniture"),
+        ("圖片來源於網絡，侵刪", "furniture"),
+        ("转载请注明出处。", "furniture"),
+        ("版權所有，未經授權不得轉載", "furniture"),
+        ("展开全文", "furniture"),
+        ("广告", "furniture"),
+        ("标签：公园 健身", "furniture"),
+        ("已有23人参与", "furniture"),
+        ("更多精彩内容，请关注示例新闻客户端", "furniture"),
+    ],
+)
+def test_page_notices(line: str, rule: str) -> None:
+    text = f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
+    result = clean(text)
+    assert result.text == "第一段正文说明情况。\n第二段正文继续说明。\n"
+    assert {r.rule for r in result.removals} == {rule}
+
+
+def test_source_in_brackets_at_the_end() -> None:
+    result = clean("正文说明情况。（来源：示例网）\n")
+    assert result.text == "正文说明情况。\n"
+    assert [r.rule for r in result.removals] == ["wire-code"]
+
+
+@pytest.mark.parametrize("line", ["3000人参与义务植树", "他在广告公司上班。", "更多精彩等你发现"])
+def test_lines_like_notices_stay(line: str) -> None:
+    text = f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
+    assert clean(text).text == text
