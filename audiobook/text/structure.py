@@ -39,13 +39,14 @@ _DATELINE = (
 )
 _DATELINE_LINE = re.compile(r"^\s*[【\[]?\s*" + _DATELINE + r"\s*[】\]]?\s*$")
 #: A byline in brackets, opening the first paragraph or after its dateline: "本报讯（记者 王某）…",
-#: "新华社北京1月5日电（记者 张三）…", "(記者 李四／台北報導)", "【本报驻北京记者张三电】".
+#: "新华社北京1月5日电（记者 张三）…", "(記者 李四／台北報導)", "【本报驻北京记者张三电】",
+#: "〔記者王某／花蓮報導〕".
 _LEAD_BYLINE = re.compile(
     r"^\s*(?:"
     + _DATELINE
-    + r")?\s*[（(【\[]\s*(?P<by>[^（）()【】\[\]\n。！？]{0,16}"
+    + r")?\s*[（(【\[〔]\s*(?P<by>[^（）()【】\[\]〔〕\n。！？]{0,16}"
     + _REPORTER
-    + r"[^（）()【】\[\]\n。！？]{1,30}?)\s*[）)】\]]"
+    + r"[^（）()【】\[\]〔〕\n。！？]{1,30}?)\s*[）)】\]〕]"
 )
 _NOTE_END = re.compile(r"^\s*[—－-]{1,2}\s*(?:编者|編者)\s*$")
 _NOTE_START = re.compile(r"^\s*[【\[]?\s*(?:编者按|編者按)")

@@ -166,3 +166,9 @@ def test_a_lone_short_line_or_a_label_is_not_a_heading(line: str) -> None:
 def test_a_credit_on_the_last_line_is_not_a_heading() -> None:
     text = f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n协力：特约记者王某\n"
     assert len(structure(text).sections) == 1
+
+
+def test_a_byline_in_tortoise_shell_brackets() -> None:
+    article = structure(convert("老街清淤\n〔記者王家豪／花蓮報導〕颱風帶來豪雨。\n第二段。\n"))
+    assert article.byline == "记者王家豪／花莲报导"
+    assert article.sections[0].paragraphs[0].startswith("〔记者王家豪")
