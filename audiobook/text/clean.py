@@ -178,8 +178,8 @@ _CAPTION_CUE = re.compile(r"^\s*(?:[▲△▼↑↓]\s*)?(?:上|下|左|右|组)
 _CAPTION_MARK = re.compile(r"^\s*[▲△▼↑]")
 _CAPTION_CUE_WORD = re.compile(r"图为|图片|图/|图／|摄|资料图|截图|翻摄|供图|照片")
 _CAPTION_TAG_LINE = re.compile(
-    r"^\s*[（(【\[]?\s*(?:资料图片?|资料照片|示意图|网络配图|配图|图片来源|照片来源)"
-    r"\s*(?:[:：/／]\s*[^。！？\n]{0,30})?[）)】\]]?\s*$"
+    r"^\s*[（(【\[]?\s*(?:(?:资料图片?|资料照片|示意图|网络配图|配图|图片来源|照片来源)"
+    r"\s*(?:[:：/／]\s*[^。！？\n]{0,30})?|图片|图|照片|组图|视频)[）)】\]]?\s*$"
 )
 #: A caption glued to the start of the next paragraph: "图为市民锻炼。新华社记者张三摄今年…".
 _GLUED_CAPTION = re.compile(
@@ -435,7 +435,8 @@ _FURNITURE_ANCHOR = (
     r"分享到|分享至|打印|打印本页|打印此文|列印|关闭|关闭窗口|关闭本页|纠错|我要纠错|字号|字体"
     r"|放大图片|点击放大|点击图片放大|点击查看大图|返回顶部|回到顶部|返回首页|加入收藏|收藏本文"
     r"|复制链接|复制网址|设为首页|举报|推荐给朋友|发表评论|查看评论|我要评论|手机看新闻"
-    r"|展开全文|阅读全文|查看原文|阅读原文|我来说两句|广告|推广"
+    r"|展开全文|阅读全文|查看原文|阅读原文|我来说两句|广告|推广|我要反馈|保存网页|我要分享"
+    r"|打印本文|关闭本页|收藏本页|复制本文链接|点我下载app|下载app"
 )
 _FURNITURE_WORD = (
     _FURNITURE_ANCHOR + r"|大|中|小|默认|微信|微博|新浪微博|腾讯微博|qq空间|qq|朋友圈|facebook"
@@ -471,7 +472,7 @@ _NOTICE_LINE = re.compile(
     r"|(?:转载请注明(?:出处|来源)|未经(?:授权|许可)[，,]?\s*(?:禁止|不得)转载|版权所有[，,]?\s*"
     r"(?:未经(?:授权|许可)[，,]?\s*)?(?:禁止|不得)转载)[^\n]{0,40}"
     r"|(?:部分)?图片(?:来源|来自)于?网络[^\n]{0,30}"
-    r"|(?:标签|tags?|关键词|关键字)\s*[:：][^。！？\n]{0,60}"
+    r"|(?:文章|本文)?(?:标签|tags?|关键词|关键字)\s*[:：][^。！？\n]{0,60}"
     r"|(?:已有|共有)\s*\d+\s*(?:人参与|条评论|人评论|人收藏|人点赞)[^。！？\n]{0,10}"
     r"|\d+\s*(?:条评论|人评论|人点赞)"
     r"|更多(?:精彩|资讯|新闻|内容)[^。\n]{0,20}(?:关注|下载|登录|访问)[^。\n]{0,30}"
@@ -534,6 +535,7 @@ _WIRE_CODE = (
     r"(?:[（(]\s*(?:编辑|责编|责任编辑|编审|审校|校对|编译)\s*[:：/／ \u3000]\s*[^（）()\n]{1,30}"
     r"[）)][ \t]*\d{0,8}"
     r"|[（(]\s*(?:本文|稿件|文章)?来源\s*[:：][^（）()\n]{1,30}[）)]"
+    r"|[（(]\s*(?:中央社|新华社|中新社|中通社|路透社?|法新社|美联社|共同社|韩联社)\s*[）)]"
     r"|[（(]\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[）)])"
 )
 _WIRE_END = re.compile(rf"(?:[ \t\u3000]*{_WIRE_CODE})+(?=\s*$)")
@@ -541,18 +543,25 @@ _WIRE_END = re.compile(rf"(?:[ \t\u3000]*{_WIRE_CODE})+(?=\s*$)")
 
 def _wire_code(text: str, ctx: _Context) -> list[Span]:
     """Wire services' end codes: ``（编辑：张三）1120505``, ``（编辑 李四）``, ``（来源：中新网）``,
-    ``（2023-05-01）`` — only at the very end of the text, where nothing can follow them."""
+    ``（中央社）``, ``（2023-05-01）`` — only at the very end of the text, where nothing can
+    follow them."""
     m = _WIRE_END.search(shadow(text))
     return [m.span()] if m else []
 
 
+#: Words of gambling sites that news uses too (so they are not keywords), but a line of three
+#: or more words that each hold one is an SEO line: "澳门葡京 线上赌场 真人视讯 彩票平台".
+_GAMBLING_STEM = re.compile(
+    r"赌场|博彩|彩票|投注|葡京|娱乐城|娱乐场|百家乐|老虎机|六合彩|彩金|赌球|棋牌|视讯|威尼斯人|太阳城"
+)
 _KEYWORD_SEP = re.compile(r"[\s,，、|｜/／;；]+")
 
 
 def _keyword_line(text: str, ctx: _Context) -> list[Span]:
     """An SEO line: nothing but spam keywords, separated by spaces, commas or ``|``
     (``百家乐 时时彩 真人娱乐``). At least two of its words must be listed keywords and at most
-    a third may be other short names (brands the list does not know)."""
+    a third may be other short names (brands the list does not know); or every one of three or
+    more words holds a gambling word, one of them a listed keyword (four or more need none)."""
     if ctx.keyword_pattern is None:
         return []
     sh = shadow(text)
@@ -565,7 +574,10 @@ def _keyword_line(text: str, ctx: _Context) -> list[Span]:
         if len(words) < 2 or any(len(w) > 12 for w in words):
             continue
         listed = sum(1 for w in words if ctx.keyword_pattern.search(w))
-        if listed >= 2 and 3 * (len(words) - listed) <= len(words):
+        stems = sum(1 for w in words if ctx.keyword_pattern.search(w) or _GAMBLING_STEM.search(w))
+        if (listed >= 2 and 3 * (len(words) - listed) <= len(words)) or (
+            len(words) >= 3 and stems == len(words) and (listed >= 1 or len(words) >= 4)
+        ):
             spans.append(_line_span(text, s, e))
     # A page carrying an SEO line is being salted: the keyword rule takes that as evidence.
     ctx.keyword_lines += len(spans)
@@ -695,10 +707,26 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     if not hits:
         return []
     stats = DocStats.of(sh)
+    hits = [_with_tail(sh, h) for h in hits]
     inserted = [h for h in hits if _breaks_word(sh, h, stats) or _stands_alone(sh, h)]
     if len(inserted) + ctx.keyword_lines >= 2:
         return hits
     return [h for h in hits if h in inserted or sh[h[0] : h[1]] in ctx.mine]
+
+
+_TAIL = re.compile(r"[^\s。！？!?，,；;：:、“”「」（）()]{1,6}(?=[ \t\u3000]*(?:\n|$))")
+
+
+def _with_tail(sh: str, span: Span) -> Span:
+    """A keyword after a sentence's end, with a few characters and no punctuation up to the
+    end of the line (``…协调会。百家乐网站``), is a fragment, not a sentence: the fragment goes
+    with it. Elsewhere the keyword's span is kept as found."""
+    start, end = span
+    before = sh[:start].rstrip(" \t\u3000")
+    if before and before[-1] not in "\n。！？!?":
+        return span
+    tail = _TAIL.match(sh, end)
+    return (start, tail.end()) if tail else span
 
 
 def _stands_alone(sh: str, span: Span) -> bool:

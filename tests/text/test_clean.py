@@ -448,3 +448,37 @@ def test_source_in_brackets_at_the_end() -> None:
 def test_lines_like_notices_stay(line: str) -> None:
     text = f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("第一段。\n图片\n第二段。\n", "第一段。\n第二段。\n"),
+        ("第一段。\n文章关键词： 智能秤 农贸市场\n", "第一段。\n"),
+        ("第一段。\n我要反馈\n保存网页\n", "第一段。\n"),
+        ("正文说明情况。\n（中央社）\n", "正文说明情况。\n"),
+        ("正文说明情况。\n澳门葡京 线上赌场 真人视讯 彩票平台\n", "正文说明情况。\n"),
+    ],
+)
+def test_more_page_junk(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+def test_a_keyword_fragment_after_a_sentence_goes_whole() -> None:
+    text = "社区先后召开了十几次协调会。百家乐网站\n下一步继续推进。\n澳门新葡京\n"
+    result = clean(text)
+    assert result.text == "社区先后召开了十几次协调会。\n下一步继续推进。\n"
+    assert {r.rule for r in result.removals} == {"keyword", "blank-lines"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "据新华社报道，会议在京召开（新华社）。\n他说，这是第一次。\n",
+        "彩票 投注 规则\n",
+        "他介绍了彩票发行的新规定。\n",
+        "记者走访了本市三家赌场。\n",
+    ],
+)
+def test_gambling_words_and_agencies_in_news_stay(text: str) -> None:
+    assert clean(text).text == text
