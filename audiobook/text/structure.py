@@ -31,11 +31,13 @@ _BYLINE = re.compile(
 )
 _REPORTER = r"(?:记者|記者|通讯员|通訊員|实习生|實習生|特约撰稿人|特約撰稿人|撰稿人?|特派员|特派員)"
 #: A wire or paper dateline: "新华社北京1月5日电", "中新网上海5月3日电", "本报北京5月3日讯",
-#: "本报讯", "新浪体育讯". It is content (said as printed), never a title or a heading.
+#: "本报讯", "新浪体育讯", "央视网消息". It is content (said as printed), never a title or a
+#: heading.
 _DATELINE = (
     r"(?:[^\s，。！？（）()【】]{1,14}?"
     r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十〇]{1,3})(?:月(?:[0-9０-９]{1,2}|[一二三四五六七八九十〇]{1,3}))?日"
-    r"\s*(?:电|電|讯|訊)|(?:本报|本報)[^\s，。！？（）()]{0,8}?(?:讯|訊)|[^\s，。！？（）()]{2,8}(?:讯|訊))"
+    r"\s*(?:电|電|讯|訊)|(?:本报|本報)[^\s，。！？（）()]{0,8}?(?:讯|訊)|[^\s，。！？（）()]{2,8}(?:讯|訊)"
+    r"|[^\s，。！？（）()：:]{2,8}消息)"
 )
 _DATELINE_LINE = re.compile(r"^\s*[【\[]?\s*" + _DATELINE + r"\s*[】\]]?\s*$")
 #: A byline in brackets, opening the first paragraph or after its dateline: "本报讯（记者 王某）…",
@@ -47,6 +49,11 @@ _LEAD_BYLINE = re.compile(
     + r")?\s*[（(【\[〔]\s*(?P<by>[^（）()【】\[\]〔〕\n。！？]{0,16}"
     + _REPORTER
     + r"[^（）()【】\[\]〔〕\n。！？]{1,30}?)\s*[）)】\]〕]"
+)
+#: A byline alone in brackets on the article's last line: "（实习生 何晴 记者 程立）".
+_TAIL_BYLINE = re.compile(
+    r"^\s*[（(〔]\s*(?P<by>(?:" + _REPORTER + r")\s*[\u4e00-\u9fff·]{2,4}"
+    r"(?:[\s、，,]+(?:" + _REPORTER + r")?\s*[\u4e00-\u9fff·]{2,4}){0,4})\s*[）)〕]\s*$"
 )
 _NOTE_END = re.compile(r"^\s*[—－-]{1,2}\s*(?:编者|編者)\s*$")
 _NOTE_START = re.compile(r"^\s*[【\[]?\s*(?:编者按|編者按)")
@@ -131,6 +138,12 @@ def structure(text: str) -> Article:
         paragraphs = []
 
     body = lines[i:]
+    if byline is None and len(body) > 2:
+        tail = _TAIL_BYLINE.match(body[-1])
+        if tail:
+            # "（实习生 何晴 记者 程立）" closing the article: its byline, said after the title.
+            byline = tail.group("by").strip()
+            body = body[:-1]
     subheads = _short_subheadings(body)
     k = 0
     while k < len(body):

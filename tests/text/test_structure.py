@@ -172,3 +172,11 @@ def test_a_byline_in_tortoise_shell_brackets() -> None:
     article = structure(convert("老街清淤\n〔記者王家豪／花蓮報導〕颱風帶來豪雨。\n第二段。\n"))
     assert article.byline == "记者王家豪／花莲报导"
     assert article.sections[0].paragraphs[0].startswith("〔记者王家豪")
+
+
+def test_a_news_site_dateline_and_a_closing_byline() -> None:
+    article = structure("植树\n央视网消息（记者 冯晓东）：本月起开始植树。\n第二段。\n")
+    assert article.byline == "记者 冯晓东"
+    closing = structure("夜校亮灯\n第一段正文。\n第二段正文。\n（实习生 何晴 记者 程立）\n")
+    assert closing.byline == "实习生 何晴 记者 程立"
+    assert closing.sections[0].paragraphs == ("第一段正文。", "第二段正文。")
