@@ -226,11 +226,19 @@ def _caption(text: str, ctx: _Context) -> list[Span]:
             or _CAPTION_CUE.match(low)
             or _CAPTION_TAG_LINE.match(low)
             or (_CAPTION_MARK.match(low) and _CAPTION_CUE_WORD.search(low))
+            or (_CAPTION_MARK.match(low) and len(stripped) <= 60 and _isolated_mark(sh, s, e))
         ):
             spans.append(_line_span(text, s, e))
     spans += [m.span() for m in _CAPTION_INLINE.finditer(text)]
     spans += [m.span() for m in _CAPTION_INLINE_SH.finditer(sh)]
     return spans
+
+
+def _isolated_mark(sh: str, start: int, end: int) -> bool:
+    """A ``▲`` line with no ``▲`` line beside it: a caption, not an item of a ``▲`` list."""
+    prev = sh[:start].rstrip("\n").rsplit("\n", 1)[-1] if start > 0 else ""
+    nxt = sh[end:].lstrip("\n").split("\n", 1)[0]
+    return not _CAPTION_MARK.match(prev) and not _CAPTION_MARK.match(nxt)
 
 
 def _norm_line(sh: str) -> str:
@@ -241,10 +249,11 @@ def _norm_line(sh: str) -> str:
 def _caption_copy(text: str, ctx: _Context) -> list[Span]:
     """A short line that repeats, word for word, the first sentence of another paragraph.
 
-    Pages print a photo's caption as a line of its own, and the caption is often the story's
-    first sentence; the copy is the line that is *only* that sentence. The first line (the
-    headline) is never a caption, so this runs after the page's furniture above the headline
-    has gone.
+    Pages print a photo's caption (or the page's description) as a line of its own, and it is
+    often the story's first sentence; the copy is the line that is *only* that sentence.
+    Words in brackets (a byline) are left out of the comparison. The first line is never a
+    copy unless it ends like a sentence (a headline does not), so this runs after the page's
+    furniture above the headline has gone.
     """
     sh = shadow(text)
     lines = [(s, e, sh[s:e]) for s, e, _ in _lines(text) if sh[s:e].strip()]
@@ -252,15 +261,21 @@ def _caption_copy(text: str, ctx: _Context) -> list[Span]:
     for idx, (_, _, line) in enumerate(lines):
         m = re.match(r"\s*([^。！？!?]{8,}?)[。！？!?]", line)
         if m and len(_norm_line(line)) > len(_norm_line(m.group(1))) + 4:
-            firsts.setdefault(_norm_line(m.group(1)), idx)
+            firsts.setdefault(_copy_key(m.group(1)), idx)
     spans: list[Span] = []
-    for idx, (s, e, line) in enumerate(lines[1:], start=1):
-        key = _norm_line(line)
+    for idx, (s, e, line) in enumerate(lines):
+        if idx == 0 and not re.search(r"[。！？!?]\s*$", line):
+            continue
+        key = _copy_key(line)
         if len(key) >= 8 and len(_SENTENCE_END.findall(line.strip())) <= 1:
             other = firsts.get(key)
             if other is not None and other != idx:
                 spans.append(_line_span(text, s, e))
     return spans
+
+
+def _copy_key(sentence: str) -> str:
+    return _norm_line(re.sub(r"[（(【〔][^）)】〕\n]{0,30}[）)】〕]", "", sentence))
 
 
 _SEPARATOR_LINE = re.compile(r"^[\s\-—_=*~·•#＊－＝～]{3,}$")
@@ -366,9 +381,15 @@ _SITE_TOKEN = re.compile(rf"^{_SITE}$")
 _FIELD_SEP = re.compile(r"[^\s|｜]+")
 
 
+_EDITOR_LINE = re.compile(
+    r"^\s*(?:(?:编辑|责任编辑|责编|编审|审核|审校|校对|监制|值班编辑|实习编辑|美编|终审|初审|复审)"
+    r"\s*[:：]\s*[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,2}\s*)+$"
+)
+
+
 def _source_line(text: str, ctx: _Context) -> list[Span]:
-    """The page's own source/date line: ``2018-03-02 05:45 来源:新华网``,
-    ``发布时间：…``, ``日期：…　点击：…``.
+    """The page's own source/date/editor line: ``2018-03-02 05:45 来源:新华网``,
+    ``发布时间：…``, ``日期：…　点击：…``, ``编辑：宋雨``.
 
     The whole line must be such fields (dates, times, ``label：value``, a site name), with a
     page's label (来源, 点击…) or a date with a time or site, so ``时间：上午9点 地点：广场``
@@ -379,6 +400,10 @@ def _source_line(text: str, ctx: _Context) -> list[Span]:
     for s, e, _ in _lines(text):
         line = sh[s:e]
         if not line.strip() or len(line) > 120 or _SENTENCE_END.search(line):
+            continue
+        if _EDITOR_LINE.match(line):
+            # "编辑：宋雨", "编辑：张三 审核：李四": the page's editors, not the author.
+            spans.append(_line_span(text, s, e))
             continue
         tokens = [(m.start(), m.end(), m.group()) for m in _FIELD_SEP.finditer(line)]
         kinds: list[str] = []
@@ -475,7 +500,9 @@ _NOTICE_LINE = re.compile(
     r"|(?:文章|本文)?(?:标签|tags?|关键词|关键字)\s*[:：][^。！？\n]{0,60}"
     r"|(?:已有|共有)\s*\d+\s*(?:人参与|条评论|人评论|人收藏|人点赞)[^。！？\n]{0,10}"
     r"|\d+\s*(?:条评论|人评论|人点赞)"
-    r"|更多(?:精彩|资讯|新闻|内容)[^。\n]{0,20}(?:关注|下载|登录|访问)[^。\n]{0,30}"
+    r"|更多(?:精彩|资讯|新闻|内容)[^。\n]{0,20}(?:关注|下载|登录|访问|请上|请到|尽在)[^。\n]{0,30}"
+    r"|(?:打开|下载)\s*app[^。\n]{0,20}"
+    r"|本文(?:为|系)[^。\n]{0,20}(?:原创|独家)[^\n]{0,40}"
     r")\s*$",
     re.IGNORECASE,
 )
@@ -714,19 +741,22 @@ def _keyword_spans(text: str, ctx: _Context) -> list[Span]:
     return [h for h in hits if h in inserted or sh[h[0] : h[1]] in ctx.mine]
 
 
-_TAIL = re.compile(r"[^\s。！？!?，,；;：:、“”「」（）()]{1,6}(?=[ \t\u3000]*(?:\n|$))")
+_FRAGMENT_HEAD = re.compile(r"[。！？!?][ \t\u3000]*([^\s。！？!?，,；;：:、“”「」（）()]{0,4})$")
+_TAIL = re.compile(r"[^\s。！？!?，,；;：:、“”「」（）()]{0,6}(?=[ \t\u3000]*(?:\n|$))")
 
 
 def _with_tail(sh: str, span: Span) -> Span:
-    """A keyword after a sentence's end, with a few characters and no punctuation up to the
-    end of the line (``…协调会。百家乐网站``), is a fragment, not a sentence: the fragment goes
-    with it. Elsewhere the keyword's span is kept as found."""
+    """A keyword in a fragment trailing a paragraph's last sentence, a few characters with no
+    punctuation up to the line's end (``…材料费。网上真人百家乐``, ``…协调会。百家乐网站``),
+    takes the fragment with it: prose ends with punctuation, an insertion need not. Elsewhere
+    the keyword's span is kept as found."""
     start, end = span
-    before = sh[:start].rstrip(" \t\u3000")
-    if before and before[-1] not in "\n。！？!?":
-        return span
+    line_start = sh.rfind("\n", 0, start) + 1
+    head = _FRAGMENT_HEAD.search(sh, line_start, start)
     tail = _TAIL.match(sh, end)
-    return (start, tail.end()) if tail else span
+    if head is None or tail is None:
+        return span
+    return (head.start(1), tail.end())
 
 
 def _stands_alone(sh: str, span: Span) -> bool:

@@ -482,3 +482,43 @@ def test_a_keyword_fragment_after_a_sentence_goes_whole() -> None:
 )
 def test_gambling_words_and_agencies_in_news_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+def test_a_first_line_repeating_the_lead_sentence_is_a_copy() -> None:
+    body = "新华社消息（记者 张三）：市里新建公园二十个。市民都说好。\n"
+    result = clean("新华社消息：市里新建公园二十个。\n新建公园\n" + body)
+    assert result.text == "新建公园\n" + body
+    assert [r.rule for r in result.removals] == ["caption-copy"]
+
+
+def test_an_isolated_triangle_line_is_a_caption_a_triangle_list_is_not() -> None:
+    assert clean("第一段。\n▲市民在月台等候头班车。\n第二段。\n").text == "第一段。\n第二段。\n"
+    listed = clean("第一段。\n▲ 全面取消落户限制。\n▲ 推进公共服务。\n第二段。\n")
+    assert "caption" not in {r.rule for r in listed.removals}
+    assert "全面取消落户限制" in listed.text and "推进公共服务" in listed.text
+
+
+@pytest.mark.parametrize("line", ["编辑：宋雨", "编辑：张三 审核：李四", "責任編輯：陳默、林一"])
+def test_editor_lines(line: str) -> None:
+    result = clean(f"第一段正文。\n{line}\n")
+    assert result.text == "第一段正文。\n"
+    assert {r.rule for r in result.removals} == {"source-line"}
+
+
+def test_an_editor_in_a_sentence_stays() -> None:
+    text = "第一段正文。\n编辑：宋雨说，这篇稿子改了三遍。\n"
+    assert clean(text).text == text
+
+
+def test_a_keyword_fragment_after_the_last_sentence_goes() -> None:
+    text = "一学期只收二十元材料费。网上真人百家乐\n第二段正文。\n"
+    result = clean(text)
+    assert result.text == "一学期只收二十元材料费。\n第二段正文。\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["警方捣毁网上百家乐赌博窝点\n第二段正文。\n", "他说。警方捣毁网上百家乐赌博窝点后续。\n"],
+)
+def test_a_keyword_in_a_headline_or_sentence_about_it_stays(text: str) -> None:
+    assert clean(text).text == text
