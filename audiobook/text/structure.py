@@ -76,8 +76,12 @@ _KICKER = re.compile(r"^.{2,40}(?:——|--)\s*$")
 _MD_EMPHASIS = re.compile(r"^\*\*(.+)\*\*$|^__(.+)__$")
 
 
+#: How a sentence ends; a headline may end in a closing quote ("农机手忙“抢收”"), not in this.
+_SENTENCE_END = re.compile(r"[。！？!?；;…][」』”\"’]*$|^[“「『\"].*[」』”\"]$")
+
+
 def _is_headline(line: str) -> bool:
-    return 0 < len(line) <= _MAX_HEADING and not _TERMINAL.search(line)
+    return 0 < len(line) <= _MAX_HEADING and not _SENTENCE_END.search(line)
 
 
 def _plain(line: str) -> str:

@@ -180,3 +180,11 @@ def test_a_news_site_dateline_and_a_closing_byline() -> None:
     closing = structure("夜校亮灯\n第一段正文。\n第二段正文。\n（实习生 何晴 记者 程立）\n")
     assert closing.byline == "实习生 何晴 记者 程立"
     assert closing.sections[0].paragraphs == ("第一段正文。", "第二段正文。")
+
+
+def test_a_headline_may_end_in_a_closing_quote() -> None:
+    article = structure("秋收时节 农机手忙“抢收”\n本报记者 方远\n眼下正值秋收。\n第二段。\n")
+    assert article.title == "秋收时节 农机手忙“抢收”"
+    assert article.byline == "本报记者 方远"
+    quoted = structure("“好吃！”\n第一段正文说明。\n")
+    assert quoted.title is None
