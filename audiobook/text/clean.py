@@ -188,7 +188,9 @@ _GLUED_CAPTION = re.compile(
 )
 _CAPTION_INLINE_SH = re.compile(
     r"[（(]\s*(?:" + _CREDIT + r"(?:\s*[/／|｜、，,\s]\s*" + _CREDIT + r")*"
-    r"|" + _AGENCY + r"\s*发(?:\s*" + _SH_NAMES + r"\s*摄)?)\s*[）)]"
+    r"|" + _AGENCY + r"\s*发(?:\s*" + _SH_NAMES + r"\s*摄)?"
+    r"|翻摄(?:自)?[^（）()\n。]{0,12}|(?:图|图片|照片)(?:为|是)?(?:读者|民众|网友|当事人|受访者)提供)"
+    r"\s*[）)]"
 )
 _MAX_CAPTION = 150
 
@@ -327,7 +329,10 @@ _SITE = (
     r"|(?:新浪|搜狐|网易|腾讯|凤凰|澎湃|yahoo|msn|line today)[\u4e00-\u9fffa-z]{0,6})"
 )
 _TITLE_SEP = r"(?:\s*[_＿|｜]\s*|\s+[-－—]\s+)"
-_TITLE_SUFFIX = re.compile(_TITLE_SEP + _SITE + "(?:" + _TITLE_SEP + _SITE + r")*\s*$")
+#: The site, then maybe its channel ("| 示例日報 | 生活", "_新闻中心_新浪网").
+_TITLE_SUFFIX = re.compile(
+    _TITLE_SEP + _SITE + "(?:" + _TITLE_SEP + "(?:" + _SITE + r"|[\u4e00-\u9fffa-z]{1,6}))*\s*$"
+)
 _TOP_LINES = 10
 
 
@@ -487,7 +492,7 @@ _BREADCRUMB = re.compile(
 )
 _INLINE_FURNITURE = re.compile(
     r"[【\[]\s*(?:纠错|我要纠错|打印|关闭|关闭窗口|字号\s*[:：]?\s*大\s*中\s*小)\s*[】\]]"
-    r"|[【\[]\s*(?:责任编辑|责编)\s*[:：][^】\]\n]{1,20}[】\]]"
+    r"|[【\[]\s*(?:责任编辑|责编|编辑)\s*[:：][^】\]\n]{1,20}[】\]]"
 )
 #: Notices pages append: "免责声明：…", "转载请注明出处", "图片来源于网络，侵删", "标签：…",
 #: "已有23人参与", "更多精彩内容请关注…".
@@ -502,6 +507,7 @@ _NOTICE_LINE = re.compile(
     r"|\d+\s*(?:条评论|人评论|人点赞)"
     r"|更多(?:精彩|资讯|新闻|内容)[^。\n]{0,20}(?:关注|下载|登录|访问|请上|请到|尽在)[^。\n]{0,30}"
     r"|(?:打开|下载)\s*app[^。\n]{0,20}"
+    r"|看更多[^。！？\n]{0,20}(?:报导|报道|新闻|文章)"
     r"|本文(?:为|系)[^。\n]{0,20}(?:原创|独家)[^\n]{0,40}"
     r")\s*$",
     re.IGNORECASE,

@@ -522,3 +522,17 @@ def test_a_keyword_fragment_after_the_last_sentence_goes() -> None:
 )
 def test_a_keyword_in_a_headline_or_sentence_about_it_stays(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("阿嬤的灶腳古早味 | 示例日報 | 生活\n正文。\n", "阿嬤的灶腳古早味\n正文。\n"),
+        ("灶腳裡掛著照片（翻攝畫面）。\n", "灶腳裡掛著照片。\n"),
+        ("攤車沿街叫賣（圖／讀者提供）。\n", "攤車沿街叫賣。\n"),
+        ("正文说明情况。\n【编辑：王小明】\n", "正文说明情况。\n"),
+        ("正文說明情況。\n看更多示例日報報導\n", "正文說明情況。\n"),
+    ],
+)
+def test_more_page_junk_in_either_script(text: str, expected: str) -> None:
+    assert clean(text).text == expected
