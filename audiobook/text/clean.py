@@ -11,6 +11,12 @@ Rules are named so that a producer can switch one off (``keep``) when it misfire
 on an optional one (``drop``). Rules that judge content (keywords, spliced passages) decide
 from evidence in the document itself — a word broken apart, a passage whose vocabulary the
 rest of the article never uses — never from a list of one article's fragments.
+
+Rules for what a scraped page wraps around the article (captions, source and editor lines,
+share buttons, headline copies, wire codes) are precision first: a line goes only when the
+whole line has a known shape, text inside a line only in a very specific shape (``風(fēng)``,
+``（新华社记者 张三 摄）``, ``【纠错】``); in doubt the text stays. They are measured to remove
+no letter or digit from a few hundred clean news articles in either script.
 """
 
 from __future__ import annotations
@@ -29,7 +35,10 @@ from audiobook.text.analysis import DocStats, shadow
 
 Span = tuple[int, int]
 
-#: Rules on by default, in the order they run.
+#: Rules on by default, in the order they run. ``caption`` runs before ``emoji``, which would
+#: take the ``▲`` that marks a caption; ``caption-copy`` after the furniture above a headline
+#: has gone (the first line is never a copy); ``keyword-line`` before ``keyword``, which takes
+#: an SEO line as evidence that the page is salted.
 DEFAULT_RULES: tuple[str, ...] = (
     "invisible",
     "mojibake",
