@@ -137,7 +137,9 @@ _CAPTION_LINE = re.compile(
     + _NAME
     + r"(?:\s*[、，,和及]\s*"
     + _NAME
-    + r")*\s*(?:摄|攝|摄影|攝影|供图|供圖|绘|繪|制图|製圖)\s*$"
+    # "摄影"/"绘" glued to two characters make words ("风景摄影", "手绘"); after a name only
+    # across a space: "张三 摄影". "摄"/"供图" may be glued: "张三摄".
+    + r")*(?:\s*(?:摄|攝|供图|供圖)|\s+(?:摄影|攝影|绘|繪|制图|製圖))\s*$"
 )
 _CAPTION_INLINE = re.compile(
     r"[（(]\s*(?:(?:本报|本報|新华社|新華社)?(?:记者|記者|通讯员|通訊員)\s*)?"
@@ -169,7 +171,8 @@ _SH_NAMES = _SH_NAME + r"(?:\s*[、，,和及]\s*" + _SH_NAME + r")*"
 _REPORTER = r"(?:本报|" + _AGENCY + r")?\s*(?:发\s*)?(?:摄影记者|记者|通讯员|特约摄影)"
 #: One photo credit: "新华社记者 张三 摄", "张三/摄", "视觉中国供图", "图/李四", "摄影：王五".
 _CREDIT = (
-    r"(?:(?:" + _REPORTER + r")?\s*" + _SH_NAMES + r"\s*[/／]?\s*(?:摄影?|供图|拍摄)"
+    r"(?:(?:" + _REPORTER + r")\s*" + _SH_NAMES + r"\s*[/／]?\s*(?:摄影?|供图|拍摄)"
+    r"|" + _SH_NAMES + r"(?:\s*(?:摄|供图)|(?:\s+|\s*[/／]\s*)(?:摄影|拍摄))"
     r"|" + _AGENCY + r"\s*(?:供图|图片|图|照片|发)"
     r"|(?:图片?|照片|摄影)\s*(?:来源)?\s*[:：/／]\s*(?:" + _REPORTER + r")?\s*"
     r"(?:" + _SH_NAMES + r"|" + _AGENCY + r")(?:\s*摄)?"

@@ -536,3 +536,9 @@ def test_a_keyword_in_a_headline_or_sentence_about_it_stays(text: str) -> None:
 )
 def test_more_page_junk_in_either_script(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize("line", ["风景摄影", "人像摄影", "手绘", "城市制图", "航拍摄影"])
+def test_photography_words_as_headings_are_not_credits(line: str) -> None:
+    text = f"第一段正文。\n{line}\n第二段正文。\n"
+    assert clean(text).text == text
