@@ -542,3 +542,11 @@ def test_more_page_junk_in_either_script(text: str, expected: str) -> None:
 def test_photography_words_as_headings_are_not_credits(line: str) -> None:
     text = f"第一段正文。\n{line}\n第二段正文。\n"
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line", ["关键词：稳就业", "关键词一：民生", "上图书馆看书成了新时尚", "分享", "首页"]
+)
+def test_heading_like_lines_that_are_not_furniture(line: str) -> None:
+    text = f"第一段正文。\n{line}\n第二段正文。\n"
+    assert clean(text).text == text
