@@ -422,44 +422,17 @@ def _source_line(text: str, ctx: _Context) -> list[Span]:
             # "编辑：宋雨", "编辑：张三 审核：李四": the page's editors, not the author.
             spans.append(_line_span(text, s, e))
             continue
-        tokens = [(m.start(), m.end(), m.group()) for m in _FIELD_SEP.finditer(line)]
-        kinds: list[str] = []
-        author: Span | None = None
-        expect_value = None
-        ok = True
-        for ts, te, tok in tokens:
-            if expect_value is not None:
-                if expect_value == "author":
-                    author = (author[0] if author else ts, te)
-                kinds.append("value")
-                expect_value = None
-                continue
-            label = _LABEL_TOKEN.match(tok)
-            if label:
-                kind = "strong" if label["strong"] else "weak" if label["weak"] else "author"
-                kinds.append(kind)
-                if kind == "author":
-                    author = (ts, te)
-                if not label["value"]:
-                    expect_value = kind
-            elif _DATE_TOKEN.match(tok):
-                kinds.append("datetime" if re.search(_TIME + "$", tok) else "date")
-            elif _TIME_TOKEN.match(tok):
-                kinds.append("time")
-            elif _SITE_TOKEN.match(tok):
-                kinds.append("site")
-            else:
-                ok = False
-                break
-        if not ok or not kinds:
+        fields = _page_fields(line)
+        if fields is None:
             continue
+        kinds, author, count = fields
         dated = "date" in kinds or "datetime" in kinds
         page_line = (
             "strong" in kinds
             or "datetime" in kinds
             or ("date" in kinds and ("time" in kinds or "site" in kinds))
             or (kinds.count("weak") + kinds.count("author") >= 2 and (dated or "weak" in kinds))
-            or (len(tokens) == 1 and _ISO_DATE.match(tokens[0][2]) is not None)
+            or (count == 1 and _ISO_DATE.match(line.strip()) is not None)
         )
         if not page_line:
             continue
@@ -469,6 +442,42 @@ def _source_line(text: str, ctx: _Context) -> list[Span]:
             # Keep "作者：张三" as a line of its own: it names the author.
             spans += [(s, s + author[0]), (s + author[1], e)]
     return spans
+
+
+def _page_fields(line: str) -> tuple[list[str], Span | None, int] | None:
+    """Each space-separated field of ``line`` classified (``strong``/``weak``/``author`` label,
+    its ``value``, ``date``, ``datetime``, ``time``, ``site``), the author field's span, and
+    the number of fields; None when any field is something else (then it is not a page line).
+    """
+    kinds: list[str] = []
+    author: Span | None = None
+    expect_value = None
+    tokens = [(m.start(), m.end(), m.group()) for m in _FIELD_SEP.finditer(line)]
+    for ts, te, tok in tokens:
+        if expect_value is not None:
+            # "来源： 新华网": the value after a label that stands alone.
+            if expect_value == "author":
+                author = (author[0] if author else ts, te)
+            kinds.append("value")
+            expect_value = None
+            continue
+        label = _LABEL_TOKEN.match(tok)
+        if label:
+            kind = "strong" if label["strong"] else "weak" if label["weak"] else "author"
+            kinds.append(kind)
+            if kind == "author":
+                author = (ts, te)
+            if not label["value"]:
+                expect_value = kind
+        elif _DATE_TOKEN.match(tok):
+            kinds.append("datetime" if re.search(_TIME + "$", tok) else "date")
+        elif _TIME_TOKEN.match(tok):
+            kinds.append("time")
+        elif _SITE_TOKEN.match(tok):
+            kinds.append("site")
+        else:
+            return None
+    return (kinds, author, len(tokens)) if kinds else None
 
 
 #: Page controls: a line made only of these (with at least one that is never prose on its own
