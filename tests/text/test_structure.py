@@ -188,3 +188,9 @@ def test_a_headline_may_end_in_a_closing_quote() -> None:
     assert article.byline == "本报记者 方远"
     quoted = structure("“好吃！”\n第一段正文说明。\n")
     assert quoted.title is None
+
+
+def test_a_taiwanese_byline_line() -> None:
+    article = structure(convert("送餐到府\n記者陳美華／高雄報導\n高雄一名長者。\n第二段。\n"))
+    assert article.byline == "记者陈美华／高雄报导"
+    assert article.sections[0].paragraphs[0] == "高雄一名长者。"
