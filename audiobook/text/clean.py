@@ -427,6 +427,8 @@ def _source_line(text: str, ctx: _Context) -> list[Span]:
             continue
         kinds, author, count = fields
         dated = "date" in kinds or "datetime" in kinds
+        if "name" in kinds and not ("datetime" in kinds or {"date", "time"} <= set(kinds)):
+            continue  # an unknown word is a source only beside a date and a time
         page_line = (
             "strong" in kinds
             or "datetime" in kinds
@@ -475,6 +477,8 @@ def _page_fields(line: str) -> tuple[list[str], Span | None, int] | None:
             kinds.append("time")
         elif _SITE_TOKEN.match(tok):
             kinds.append("site")
+        elif len(tok) <= 12 and "name" not in kinds and not re.search(r"[^\w·]", tok):
+            kinds.append("name")  # "ETtoday新聞雲": a source the site list does not know
         else:
             return None
     return (kinds, author, len(tokens)) if kinds else None
@@ -530,12 +534,17 @@ _NOTICE_LINE = re.compile(
     r"|(?:打开|下载)\s*app[^。\n]{0,20}"
     r"|看更多[^。！？\n]{0,20}(?:报导|报道|新闻|文章)"
     r"|本文(?:为|系)[^。\n]{0,20}(?:原创|独家)[^\n]{0,40}"
+    r"|本文(?:来自|转载自|转自|来源于|摘自)[^\n]{0,40}"
+    r"|点击(?:上方|下方)?(?:蓝字|名片)?\s*关注[^\n]{0,20}"
+    r"|原文链接|网页链接|[（(]\s*原题(?:为|：|:)\s*《[^》\n]{1,40}》\s*[）)]"
     r")\s*$",
     re.IGNORECASE,
 )
 _RELATED_LABEL = re.compile(
     r"^\s*[【\[]?\s*(?:相关新闻|相关阅读|相关报道|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐"
     r"|猜你喜欢|更多新闻|更多阅读|热门文章|往期回顾|精彩推荐)\s*[】\]]?\s*[:：]?\s*$"
+    # A link line that opens a list of links: "►独居长者怎么帮？ 点我看更多".
+    r"|^[^。\n]{0,30}(?:点我看更多|点此看更多|点击看更多|看更多>+|查看更多>+)\s*$"
 )
 
 

@@ -550,3 +550,28 @@ def test_photography_words_as_headings_are_not_credits(line: str) -> None:
 def test_heading_like_lines_that_are_not_furniture(line: str) -> None:
     text = f"第一段正文。\n{line}\n第二段正文。\n"
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "点击上方蓝字关注我们",
+        "本文来自微信公众号“示例观察”，原文链接",
+        "（原题为《老厂房的新生》）",
+        "ETtoday新聞雲 2022年12月03日 11:20",
+    ],
+)
+def test_still_more_page_lines(line: str) -> None:
+    text = f"第一段正文说明情况。\n{line}\n第二段正文继续说明。\n"
+    assert clean(text).text == "第一段正文说明情况。\n第二段正文继续说明。\n"
+
+
+def test_a_more_link_opens_a_link_list() -> None:
+    text = "正文说明情况。\n►獨居長者怎麼幫？ 點我看更多\n►社福團體募集年菜 即日起受理\n"
+    assert clean(text).text == "正文说明情况。\n"
+
+
+@pytest.mark.parametrize("line", ["北京 2022年12月03日", "会场 上午9点", "示例 2022年12月03日 晴"])
+def test_a_word_beside_a_date_alone_is_not_a_source_line(line: str) -> None:
+    text = f"第一段正文说明情况。\n{line}\n"
+    assert clean(text).text == text
