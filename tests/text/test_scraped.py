@@ -133,3 +133,18 @@ def test_the_listener_hears_the_article_and_no_junk(name: str) -> None:
     # Section headings are chapters; nothing else is.
     headings = [s.title for s in article.sections[1:]]
     assert all(h[:2] in ("一、", "二、") or h in SUBHEADS for h in headings)
+
+
+def _heard(raw: str) -> tuple[str, str | None]:
+    article = structure(convert(clean(raw).text))
+    said = "".join(s.display_text for s in script(article, normalise=False, max_chars=500))
+    return convert("".join(c for c in said if c.isalnum()), "t2s"), article.byline
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_other_script_is_heard_the_same(name: str) -> None:
+    import opencc
+
+    raw = (SCRAPED / name).read_text("utf-8")
+    other = opencc.OpenCC("t2s" if "hant" in name else "s2t").convert(raw)
+    assert _heard(other) == _heard(raw)
