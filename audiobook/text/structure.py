@@ -169,7 +169,9 @@ def structure(text: str) -> Article:
             and (_NOTE_START.match(line) or _NOTE_END.match(line))
         ):
             lead_is_note = True
-        lead_byline = _LEAD_BYLINE.match(line) if not sections and not paragraphs else None
+        # Before the first paragraph of prose (a subtitle may come first).
+        opening = not sections and all(_is_headline(p) for p in paragraphs)
+        lead_byline = _LEAD_BYLINE.match(line) if opening else None
         if byline is None and k < 6 and not sections and _BYLINE.match(line):
             byline = line
         elif byline is None and lead_byline:

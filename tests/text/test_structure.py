@@ -194,3 +194,12 @@ def test_a_taiwanese_byline_line() -> None:
     article = structure(convert("送餐到府\n記者陳美華／高雄報導\n高雄一名長者。\n第二段。\n"))
     assert article.byline == "记者陈美华／高雄报导"
     assert article.sections[0].paragraphs[0] == "高雄一名长者。"
+
+
+def test_a_byline_after_a_subtitle() -> None:
+    text = (
+        "秋收时节 农机手忙\n——来自粮食主产区的观察\n本报讯（记者 方远）眼下正值秋收。\n第二段。\n"
+    )
+    article = structure(text)
+    assert article.byline == "记者 方远"
+    assert article.sections[0].paragraphs[0] == "——来自粮食主产区的观察"
