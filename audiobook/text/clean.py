@@ -60,7 +60,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "blank-lines",
 )
 #: Rules a user may switch on with ``drop`` (they cost more false positives on some sources).
-OPTIONAL_RULES: tuple[str, ...] = ("latin-noise",)
+OPTIONAL_RULES: tuple[str, ...] = ("latin-noise", "end-mark")
 RULES: tuple[str, ...] = DEFAULT_RULES + OPTIONAL_RULES
 
 _MAX_PASSES = 8
@@ -593,7 +593,8 @@ def _furniture(text: str, ctx: _Context) -> list[Span]:
 
 
 #: Not ``（完）``: the clean news corpus the rules are measured on keeps it as the story's
-#: spoken "end", and a listener loses nothing by hearing it.
+#: spoken "end", and a listener loses nothing by hearing it (the optional ``end-mark`` rule
+#: removes it).
 _WIRE_CODE = (
     r"(?:[（(]\s*(?:编辑|责编|责任编辑|编审|审校|校对|编译)\s*[:：/／ \u3000]\s*[^（）()\n]{1,30}"
     r"[）)][ \t]*\d{0,8}"
@@ -617,6 +618,18 @@ def _wire_code(text: str, ctx: _Context) -> list[Span]:
 _GAMBLING_STEM = re.compile(
     r"赌场|博彩|彩票|投注|葡京|娱乐城|娱乐场|百家乐|老虎机|六合彩|彩金|赌球|棋牌|视讯|威尼斯人|太阳城"
 )
+_END_MARK = re.compile(
+    r"(?:[ \t\u3000]*(?:[（(【\[]\s*完\s*[）)】\]]|[-—－]\s*完\s*[-—－]))+(?=\s*$)"
+)
+
+
+def _end_mark(text: str, ctx: _Context) -> list[Span]:
+    """A wire story's ``（完）``/``【完】``/``-完-`` at the very end. Optional (``--drop
+    end-mark``): news sites print it as part of the story, and hearing "完" loses nothing."""
+    m = _END_MARK.search(text)
+    return [m.span()] if m else []
+
+
 _KEYWORD_SEP = re.compile(r"[\s,，、|｜/／;；]+")
 
 
@@ -857,6 +870,7 @@ _RULE_FUNCS: dict[str, Callable[[str, _Context], list[Span]]] = {
     "separator": _separator,
     "blank-lines": _blank_lines,
     "latin-noise": _regex_rule(_LATIN_NOISE),
+    "end-mark": _end_mark,
 }
 
 

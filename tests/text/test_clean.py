@@ -575,3 +575,11 @@ def test_a_more_link_opens_a_link_list() -> None:
 def test_a_word_beside_a_date_alone_is_not_a_source_line(line: str) -> None:
     text = f"第一段正文说明情况。\n{line}\n"
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text", ["正文说明情况。（完）\n", "正文說明情況。(完)\n", "正文。【完】\n"]
+)
+def test_end_mark_is_optional(text: str) -> None:
+    assert clean(text).text == text
+    assert clean(text, drop=["end-mark"]).text == text[: text.index("。") + 1] + "\n"
