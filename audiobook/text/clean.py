@@ -697,6 +697,13 @@ _PINYIN_GLOSS = re.compile(
 )
 
 
+#: An article about pronunciation (it talks of readings, or writes toned pinyin outside any
+#: gloss: "有两个读音：xíng 和 háng") needs its glosses; the pinyin rule leaves it alone.
+_ABOUT_READINGS = re.compile(
+    "读音|讀音|拼音|读作|讀作|念作|唸作|注音|发音|發音|[" + _TONE_VOWELS.replace("ü", "") + "]"
+)
+
+
 def _toneless(syllables: str) -> str:
     """``fēng``/``feng1``/``lǜ``/``lv`` -> ``feng``/``lu``: the form both sides compare in."""
     decomposed = unicodedata.normalize("NFD", syllables.lower())
@@ -731,10 +738,12 @@ def _pinyin(text: str, ctx: _Context) -> list[Span]:
     Evidence is the reading itself: the gloss must spell, syllable by syllable, a reading
     pypinyin gives for each of the characters just before it, so ``苹果(Apple)`` or
     ``他(DNA)`` never match. A toneless capitalised gloss (``李娜(Li Na)``) is a name's own
-    romanisation, which a reader may want to hear, so it stays. Only the gloss goes; the
-    characters stay.
+    romanisation, which a reader may want to hear, so it stays, and so do the glosses of an
+    article about pronunciation. Only the gloss goes; the characters stay.
     """
     spans: list[Span] = []
+    if _ABOUT_READINGS.search(_PINYIN_GLOSS.sub("", text)):
+        return spans
     for m in _PINYIN_GLOSS.finditer(text):
         han, gloss = m.group("han"), m.group("py")
         toned = any(c in _TONE_VOWELS or c in "12345" for c in gloss)

@@ -583,3 +583,14 @@ def test_a_word_beside_a_date_alone_is_not_a_source_line(line: str) -> None:
 def test_end_mark_is_optional(text: str) -> None:
     assert clean(text).text == text
     assert clean(text, drop=["end-mark"]).text == text[: text.index("。") + 1] + "\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "這個字有兩個讀音：xíng 和 háng。一個孩子問：「那『行(xíng)不行』呢？」\n",
+        "老师教拼音，风(fēng)字是后鼻音。\n",
+    ],
+)
+def test_glosses_in_an_article_about_pronunciation_stay(text: str) -> None:
+    assert clean(text).text == text
