@@ -195,8 +195,8 @@ _CAPTION_TAG_LINE = re.compile(
 )
 #: A caption glued to the start of the next paragraph: "图为市民锻炼。新华社记者张三摄今年…".
 _GLUED_CAPTION = re.compile(
-    r"^\s*(?:[▲△]\s*)?(?:上|下|左|右)?图(?:片)?为[^\n]{2,150}?"
-    r"(?:" + _REPORTER + r")\s*" + _SH_NAMES + r"?\s*摄影?"
+    r"^\s*(?:[▲△]\s*)?(?:(?:上|下|左|右)?图(?:片)?为|图\s*[:：])[^\n]{2,150}?"
+    r"(?:(?:" + _REPORTER + r")\s*" + _SH_NAMES + r"?|[。！]\s*" + _SH_NAMES + r"\s+)\s*摄影?"
 )
 _CAPTION_INLINE_SH = re.compile(
     r"[（(]\s*(?:" + _CREDIT + r"(?:\s*[/／|｜、，,\s]\s*" + _CREDIT + r")*"

@@ -594,3 +594,14 @@ def test_end_mark_is_optional(text: str) -> None:
 )
 def test_glosses_in_an_article_about_pronunciation_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "图为市民在公园锻炼。张三 摄今年以来，全市新建公园二十个，市民都很满意。\n",
+        "图：市民在公园锻炼。新华社记者 张三 摄今年以来，全市新建公园二十个，市民都很满意。\n",
+    ],
+)
+def test_more_glued_captions(text: str) -> None:
+    assert clean(text).text == "今年以来，全市新建公园二十个，市民都很满意。\n"
