@@ -155,7 +155,9 @@ def structure(text: str) -> Article:
     k = 0
     while k < len(body):
         line = body[k]
-        heading = (line, 1, 1) if k in subheads else _heading(body, k)
+        heading = _heading(body, k)
+        if heading is None and k in subheads:
+            heading = (line, 1, 1)
         if heading is not None:
             text_heading, consumed, rank = heading
             flush()
@@ -225,8 +227,11 @@ def _short_subheadings(body: list[str]) -> set[int]:
     A short line alone is as often a quote, a speaker's name or a credit as a heading, so the
     evidence is the pattern: at least two such lines in the article, each with prose
     paragraphs (ending in sentence punctuation) before and after it, and none of them a
-    byline, a dateline, a caption or a label (``胡德华：``).
+    byline, a dateline, a caption or a label (``胡德华：``). A text that marks its headings
+    itself is left to those marks.
     """
+    if any(_heading(body, k) for k in range(len(body))):
+        return set()  # the text marks its own headings (a book's chapters, "一、", "#")
     found: set[int] = set()
     for k in range(1, len(body) - 1):
         line, prev, nxt = body[k], body[k - 1], body[k + 1]
