@@ -207,7 +207,7 @@ def test_a_byline_after_a_subtitle() -> None:
 
 def test_a_book_with_chapters_keeps_to_its_own_headings() -> None:
     book = (
-        "山海记\n第一章 出发\n他走了很远的路，天黑才到。\n夜\n"
-        "他在客栈住下，听见窗外有雨。\n雨\n第二天雨还在下，他没有走。\n"
+        "山海记\n第一章 出发\n他走了很远的路，天黑才到。\n入夜时分\n"
+        "他在客栈住下，听见窗外有雨。\n雨中客栈\n第二天雨还在下，他没有走。\n"
     )
     assert [s.title for s in structure(book).sections] == ["第一章 出发"]
