@@ -340,7 +340,7 @@ _SITE = (
     r"(?:新闻网|新闻|网|日报|晚报|早报|时报|周刊|在线|频道|资讯|客户端|电视台|网站|通讯社|报|新闻中心)"
     r"|(?:新浪|搜狐|网易|腾讯|凤凰|澎湃|yahoo|msn|line today)[\u4e00-\u9fffa-z]{0,6})"
 )
-_TITLE_SEP = r"(?:\s*[_＿|｜]\s*|\s+[-－—]\s+)"
+_TITLE_SEP = r"(?:\s*[_＿|｜]\s*|\s+[-－—]\s+|(?<=\S)[-－](?=\S))"
 #: The site, then maybe its channel ("| 示例日報 | 生活", "_新闻中心_新浪网").
 _TITLE_SUFFIX = re.compile(
     _TITLE_SEP + _SITE + "(?:" + _TITLE_SEP + "(?:" + _SITE + r"|[\u4e00-\u9fffa-z]{1,6}))*\s*$"

@@ -605,3 +605,15 @@ def test_glosses_in_an_article_about_pronunciation_stay(text: str) -> None:
 )
 def test_more_glued_captions(text: str) -> None:
     assert clean(text).text == "今年以来，全市新建公园二十个，市民都很满意。\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("河道整治完工-示例新闻网\n正文。\n", "河道整治完工\n正文。\n"),
+        ("A股-港股联动\n正文。\n", "A股-港股联动\n正文。\n"),
+        ("中美贸易-新阶段\n正文。\n", "中美贸易-新阶段\n正文。\n"),
+    ],
+)
+def test_a_site_name_after_a_bare_hyphen(text: str, expected: str) -> None:
+    assert clean(text).text == expected
