@@ -98,3 +98,15 @@ def test_big5_and_gb18030_are_told_apart(text: str, encoding: str) -> None:
     doc = decode(data, "a.txt")
     assert doc.text == text
     assert doc.encoding == encoding
+
+
+def test_a_few_private_use_symbols_are_text() -> None:
+    # GBK-era text carries vendors' user-defined symbols (private use) here and there.
+    text = "公园新增健身器材\ue40c市民说很方便。\ue40c" * 3 + "今年以来新建公园二十个。" * 2
+    for encoding in ("utf-8", "gb18030"):
+        assert decode(text.encode(encoding), "a.txt").text == text
+
+
+def test_mostly_private_use_is_not_text() -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode(("\ue000\ue001\ue002" * 50 + "字").encode("utf-8"), "a.txt")
