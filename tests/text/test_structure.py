@@ -211,3 +211,8 @@ def test_a_book_with_chapters_keeps_to_its_own_headings() -> None:
         "他在客栈住下，听见窗外有雨。\n雨中客栈\n第二天雨还在下，他没有走。\n"
     )
     assert [s.title for s in structure(book).sections] == ["第一章 出发"]
+
+
+def test_a_writer_and_photographer_byline() -> None:
+    article = structure("清理海灘\n撰文：李思敏　攝影：張志強\n一群街坊清理海灘。\n第二段。\n")
+    assert article.byline == "撰文：李思敏　攝影：張志強"
