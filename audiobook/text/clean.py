@@ -176,6 +176,7 @@ _CREDIT = (
     r"|" + _AGENCY + r"\s*(?:供图|图片|图|照片|发)"
     r"|(?:图片?|照片|摄影)\s*(?:来源)?\s*[:：/／]\s*(?:" + _REPORTER + r")?\s*"
     r"(?:" + _SH_NAMES + r"|" + _AGENCY + r")(?:\s*摄)?"
+    r"|(?:图片?|照片)\s*[:：/／]\s*(?:受访者|读者|网友|当事人|民众|家属|警方|校方|主办方|主办单位)提供"
     r")"
 )
 #: A line that is only credits: "张三 摄 / 视觉中国图片".
@@ -203,6 +204,9 @@ _CAPTION_INLINE_SH = re.compile(
     r"|" + _AGENCY + r"\s*发(?:\s*" + _SH_NAMES + r"\s*摄)?"
     r"|翻摄(?:自)?[^（）()\n。]{0,12}|(?:图|图片|照片)(?:为|是)?(?:读者|民众|网友|当事人|受访者)提供)"
     r"\s*[）)]"
+)
+_PICTURE_TAG = re.compile(
+    r"[ \t\u3000]*[（(](?:图|组图|附图|多图|图文|视频|高清)[）)](?=[ \t\u3000]*$)", re.M
 )
 _MAX_CAPTION = 150
 
@@ -245,6 +249,11 @@ def _caption(text: str, ctx: _Context) -> list[Span]:
             spans.append(_line_span(text, s, e))
     spans += [m.span() for m in _CAPTION_INLINE.finditer(text)]
     spans += [m.span() for m in _CAPTION_INLINE_SH.finditer(sh)]
+    # "雪后初晴 古镇游人如织（图）": a headline's note that the page has pictures.
+    for s, e, _ in _lines(text):
+        tag = _PICTURE_TAG.search(sh, s, e)
+        if tag and not _SENTENCE_END.search(sh, s, tag.start()):
+            spans.append(tag.span())
     return spans
 
 
@@ -491,11 +500,13 @@ _FURNITURE_ANCHOR = (
     r"|放大图片|点击放大|点击图片放大|点击查看大图|返回顶部|回到顶部|返回首页|加入收藏|收藏本文"
     r"|复制链接|复制网址|设为首页|举报|推荐给朋友|发表评论|查看评论|我要评论|手机看新闻"
     r"|展开全文|阅读全文|查看原文|阅读原文|我来说两句|广告|推广|我要反馈|保存网页|我要分享"
+    r"|分享此文章|分享本文|网友评论|热门评论"
     r"|打印本文|关闭本页|收藏本页|复制本文链接|点我下载app|下载app"
 )
 _FURNITURE_WORD = (
     _FURNITURE_ANCHOR + r"|大|中|小|默认|微信|微博|新浪微博|腾讯微博|qq空间|qq|朋友圈|facebook"
-    r"|twitter|line|收藏|评论|分享|打印|推荐|顶|踩|更多"
+    r"|twitter|line|whatsapp|telegram|instagram|youtube|email|电邮|收藏|评论|分享|打印|推荐|顶|踩"
+    r"|更多|登录|注册|退出"
 )
 _FURNITURE_LINE = re.compile(
     rf"^[\s【】\[\]「」『』<>《》|｜/／:：·•]*(?:{_FURNITURE_WORD})"
@@ -537,6 +548,9 @@ _NOTICE_LINE = re.compile(
     r"|本文(?:来自|转载自|转自|来源于|摘自)[^\n]{0,40}"
     r"|点击(?:上方|下方)?(?:蓝字|名片)?\s*关注[^\n]{0,20}"
     r"|原文链接|网页链接|[（(]\s*原题(?:为|：|:)\s*《[^》\n]{1,40}》\s*[）)]"
+    r"|(?:按此|点此|点击)(?:订阅|下载|收听|观看)[^。\n]{0,20}"
+    r"|(?:like|追踪|关注)\s*(?:我们|本台|本报)的?\s*(?:facebook|ig|instagram|youtube|微信|微博)"
+    r"[^。\n]{0,10}"
     r")\s*$",
     re.IGNORECASE,
 )
@@ -571,7 +585,14 @@ def _furniture(text: str, ctx: _Context) -> list[Span]:
             k += 1
             continue
         if (
-            (_FURNITURE_LINE.match(line) and _FURNITURE_ANCHOR_RE.search(line))
+            (
+                _FURNITURE_LINE.match(line)
+                # Two or more controls side by side ("登录 | 注册") need no anchor.
+                and (
+                    _FURNITURE_ANCHOR_RE.search(line) or len(_KEYWORD_SEP.split(line.strip())) >= 2
+                )
+                and len(line.strip()) <= 40
+            )
             or _CLICK_LINE.match(line)
             or _SCAN_LINE.match(line)
             or _BREADCRUMB.match(line)

@@ -617,3 +617,21 @@ def test_more_glued_captions(text: str) -> None:
 )
 def test_a_site_name_after_a_bare_hyphen(text: str, expected: str) -> None:
     assert clean(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("雪后初晴 古镇游人如织（图）\n正文。\n", "雪后初晴 古镇游人如织\n正文。\n"),
+        ("正文。\n分享此文章\nFacebook WhatsApp Telegram\n", "正文。\n"),
+        ("正文。\n網友評論\n登錄 | 註冊\n", "正文。\n"),
+        ("正文。\n圖片：受訪者提供\n按此訂閱電子報\nLike我們的Facebook專頁\n", "正文。\n"),
+    ],
+)
+def test_hong_kong_and_portal_page_lines(text: str, expected: str) -> None:
+    assert clean(text).text == expected
+
+
+@pytest.mark.parametrize("text", ["如下所示（图）。\n", "他说：“见下（图）”\n", "大中小学校\n"])
+def test_picture_words_in_sentences_stay(text: str) -> None:
+    assert clean(text).text == text
