@@ -181,7 +181,7 @@ def keyword_salting(
     words = shipped_keywords()
     total = Recall()
     for _ in range(trials):
-        name, text = rng.choice(news)
+        _name, text = rng.choice(news)
         spliced = text
         spans: list[tuple[int, int]] = []
         for _ in range(3):
@@ -233,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--skip", nargs="*", default=(), choices=("fp", "splice", "keyword", "seed"))
+    parser.add_argument(
+        "--skip", nargs="*", default=(), choices=("fp", "splice", "keyword", "seed")
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "news").is_dir():
         print(f"skipped: {args.corpus}/news not found (the shared corpus is not here)")
@@ -256,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             for example in fp.examples:
                 print("  fp:", example)
     if "splice" not in args.skip:
-        for key, rec in sorted(splices(news, fiction, default_cleaner, args.trials, args.seed).items()):
+        measured = splices(news, fiction, default_cleaner, args.trials, args.seed)
+        for key, rec in sorted(measured.items()):
             n, recall, precision, char_recall = rec.row()
             rows.append(
                 (

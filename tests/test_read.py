@@ -65,3 +65,48 @@ def test_never_crashes_on_bytes(data: bytes) -> None:
     except InputError:
         return
     assert doc.text.strip()
+
+
+# Big5 bytes also decode as GB18030 and many GB18030 texts also decode as Big5, without error;
+# the decoding must still be the right one, for short and long texts in either script.
+_BIG5_OR_GB = [
+    "臺灣",
+    "夜市開張",
+    "銀行利率調整",
+    "《夜市》開張了",
+    "夜市重新開張，攤商說：「生意回來了！」",
+    "台北市夜市昨晚重新開張，攤商與遊客擠滿街道。市府表示，將持續加強衛生檢查，確保民眾吃得"
+    "安心。攤商陳先生說：「停業三個月，終於可以重新開始了。」（記者李四／台北報導）\n"
+    "市場管理處也增設了休息區與飲水機，受到民眾歡迎。",
+    "你好",
+    "公园器材",
+    "银行利率调整",
+    "公园新增健身器材，市民说：“真方便！”",
+    "今年以来，市园林部门在二十个公园新增健身器材三百多套，方便市民就近锻炼。家住附近的退休"
+    "工人老周每天早上都来公园打太极拳。他说，器材多了，来锻炼的邻居也多了。\n"
+    "园林部门负责人表示，将定期检修器材，确保市民使用安全。",
+]
+
+
+@pytest.mark.parametrize("encoding", ["big5", "gb18030"])
+@pytest.mark.parametrize("text", _BIG5_OR_GB)
+def test_big5_and_gb18030_are_told_apart(text: str, encoding: str) -> None:
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        pytest.skip(f"not representable in {encoding}")
+    doc = decode(data, "a.txt")
+    assert doc.text == text
+    assert doc.encoding == encoding
+
+
+def test_a_few_private_use_symbols_are_text() -> None:
+    # GBK-era text carries vendors' user-defined symbols (private use) here and there.
+    text = "公园新增健身器材\ue40c市民说很方便。\ue40c" * 3 + "今年以来新建公园二十个。" * 2
+    for encoding in ("utf-8", "gb18030"):
+        assert decode(text.encode(encoding), "a.txt").text == text
+
+
+def test_mostly_private_use_is_not_text() -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode(("\ue000\ue001\ue002" * 50 + "字").encode("utf-8"), "a.txt")

@@ -3,7 +3,8 @@
 One segment per sentence, because sentences are where a pause sounds natural and where
 engines' prosody resets; an over-long sentence is split at a comma or other pause so it fits
 the engine's request size. Headings are spoken too (a listener who skips to a chapter should
-hear where they landed), except the placeholder title of an untitled lead.
+hear where they landed), except the placeholder title of an untitled lead; the byline is
+spoken after the first heading, so the listener hears who wrote the piece.
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ def _fit(sentence: str, max_chars: int) -> list[str]:
     return [p for p in pieces if p]
 
 
+def _byline_unsaid(article: Article) -> bool:
+    """Is there a byline the paragraphs do not already say? A byline printed inside the first
+    paragraph ("新华社北京1月5日电（记者 张三）…") is spoken there, not twice."""
+    if not article.byline or not article.sections:
+        return False
+    first = article.sections[0].paragraphs[:1]
+    return not any(article.byline in p for p in first)
+
+
 def script(
     article: Article, *, normalise: bool, max_chars: int, lexicon: Lexicon | None = None
 ) -> tuple[Segment, ...]:
@@ -64,6 +74,9 @@ def script(
         blocks: list[tuple[str, bool]] = []
         if section.title and not (s_index == 0 and section.title == LEAD_TITLE):
             blocks.append((section.title, True))
+        if s_index == 0 and _byline_unsaid(article):
+            # Who wrote it is part of what a listener is told, right after the headline.
+            blocks.append((article.byline or "", True))
         blocks += [(p, False) for p in section.paragraphs]
         for block, is_heading in blocks:
             pieces = [

@@ -40,3 +40,29 @@ def test_pieces_fit_and_are_speakable(text: str, max_chars: int) -> None:
     for seg in script(article, normalise=False, max_chars=max_chars):
         assert len(seg.display_text) <= max_chars
         assert any(c.isalnum() for c in seg.spoken_text)
+
+
+def _bylined(byline: str, first: str) -> Article:
+    return Article(
+        title="公园新增器材",
+        byline=byline,
+        sections=(Section("公园新增器材", (first, "第二段。")), Section("一、其他", ("正文。",))),
+    )
+
+
+def test_the_byline_is_spoken_after_the_title() -> None:
+    segs = script(
+        _bylined("本报记者 林晓", "今年以来，市里新增公园。"), normalise=False, max_chars=100
+    )
+    assert [(s.section, s.display_text) for s in segs[:3]] == [
+        (0, "公园新增器材"),
+        (0, "本报记者 林晓"),
+        (0, "今年以来，市里新增公园。"),
+    ]
+    assert [s.index for s in segs if s.section == 0] == [0, 1, 2, 3]
+
+
+def test_a_byline_inside_the_first_paragraph_is_said_once() -> None:
+    first = "新华社北京1月5日电（记者 张三）今年以来，市里新增公园。"
+    segs = script(_bylined("记者 张三", first), normalise=False, max_chars=100)
+    assert sum("张三" in s.display_text for s in segs) == 1

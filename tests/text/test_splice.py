@@ -72,7 +72,7 @@ def test_weak_evidence_is_reported_as_suspect_and_kept_unless_dropped(monkeypatc
 
 def test_a_number_and_its_measure_word_rejoined_needs_the_passage_style_too() -> None:
     text = NEWS.replace("一百二十个", "120个")
-    spliced, at = _splice(text, "计划改造老旧小区12", "0" + ROMANCE[:-1])
+    spliced, _ = _splice(text, "计划改造老旧小区12", "0" + ROMANCE[:-1])
     # "120个" cut as 12|0…|个 : inside a number is never a seam.
     assert not [r for r in clean(spliced).removals if r.rule == "splice"]
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,115 @@ def test_news_headings_stay_top_level() -> None:
     assert {s.level for s in article.sections} == {1}
     nested = structure("导语。\n一、总体\n正文。\n（一）细节\n正文。\n二、其他\n正文。")
     assert [s.level for s in nested.sections] == [1, 1, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("first", "byline"),
+    [
+        ("本报讯（记者 王某）今年以来，市里新增公园二十个。", "记者 王某"),
+        ("本報訊（記者王某）今年以來，市裡新增公園二十個。", "记者王某"),
+        ("【本報駐北京記者張三電】今年以來，市裡新增公園二十個。", "本报驻北京记者张三电"),
+        ("新华社北京1月5日电（记者 张三）今年以来，市里新增公园二十个。", "记者 张三"),
+        ("(記者 李四／台北報導)", "记者 李四／台北报导"),
+        ("中新网上海5月3日电 今年以来，市里新增公园二十个。", None),
+        ("本报讯 今年以来，市里新增公园二十个。", None),
+    ],
+)
+def test_datelines_stay_in_the_text_and_bylines_are_found(first: str, byline: str | None) -> None:
+    text = (
+        f"公园新增健身器材\n{first}\n第二段说明情况。\n一、总体要求\n正文。\n二、具体措施\n正文。\n"
+    )
+    article = structure(convert(text))
+    assert article.title == "公园新增健身器材"
+    assert article.byline == byline
+    assert article.sections[0].paragraphs[0] == convert(first)
+    assert [s.title for s in article.sections] == [
+        "公园新增健身器材",
+        "一、总体要求",
+        "二、具体措施",
+    ]
+
+
+@pytest.mark.parametrize(
+    "first", ["新华社北京1月5日电", "本报讯", "中新社北京六月二十五日电", "(記者 李四／台北報導)"]
+)
+def test_a_dateline_or_byline_line_is_never_a_title(first: str) -> None:
+    article = structure(convert(f"{first}\n今年以来，市里新增公园二十个。\n第二段。\n"))
+    assert article.title is None
+    assert all(s.title != convert(first) for s in article.sections)
+
+
+_LONG_1 = "社区食堂昨天开张，每天中午为长者提供平价午餐，一餐只要五十元。"
+_LONG_2 = "志工轮班掌厨，菜色每天更换，兼顾软烂好咀嚼与营养均衡，很受欢迎。"
+
+
+def test_short_unpunctuated_lines_between_paragraphs_are_headings() -> None:
+    text = f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n志工轮班掌厨\n{_LONG_1}\n"
+    article = structure(text)
+    assert [s.title for s in article.sections] == ["社区食堂开张", "独居长者有饭吃", "志工轮班掌厨"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["后果怎么样?", "胡德华：", "“好吃！”", "记者 王某", "本报讯", "他说，好", "图为长者用餐"],
+)
+def test_a_lone_short_line_or_a_label_is_not_a_heading(line: str) -> None:
+    lone = structure(f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n")
+    assert len(lone.sections) == 1
+    text = f"社区食堂开张\n{_LONG_1}\n{line}\n{_LONG_2}\n{line}\n{_LONG_1}\n"
+    assert len(structure(text).sections) == 1
+
+
+def test_a_credit_on_the_last_line_is_not_a_heading() -> None:
+    text = f"社区食堂开张\n{_LONG_1}\n独居长者有饭吃\n{_LONG_2}\n协力：特约记者王某\n"
+    assert len(structure(text).sections) == 1
+
+
+def test_a_byline_in_tortoise_shell_brackets() -> None:
+    article = structure(convert("老街清淤\n〔記者王家豪／花蓮報導〕颱風帶來豪雨。\n第二段。\n"))
+    assert article.byline == "记者王家豪／花莲报导"
+    assert article.sections[0].paragraphs[0].startswith("〔记者王家豪")
+
+
+def test_a_news_site_dateline_and_a_closing_byline() -> None:
+    article = structure("植树\n央视网消息（记者 冯晓东）：本月起开始植树。\n第二段。\n")
+    assert article.byline == "记者 冯晓东"
+    closing = structure("夜校亮灯\n第一段正文。\n第二段正文。\n（实习生 何晴 记者 程立）\n")
+    assert closing.byline == "实习生 何晴 记者 程立"
+    assert closing.sections[0].paragraphs == ("第一段正文。", "第二段正文。")
+
+
+def test_a_headline_may_end_in_a_closing_quote() -> None:
+    article = structure("秋收时节 农机手忙“抢收”\n本报记者 方远\n眼下正值秋收。\n第二段。\n")
+    assert article.title == "秋收时节 农机手忙“抢收”"
+    assert article.byline == "本报记者 方远"
+    quoted = structure("“好吃！”\n第一段正文说明。\n")
+    assert quoted.title is None
+
+
+def test_a_taiwanese_byline_line() -> None:
+    article = structure(convert("送餐到府\n記者陳美華／高雄報導\n高雄一名長者。\n第二段。\n"))
+    assert article.byline == "记者陈美华／高雄报导"
+    assert article.sections[0].paragraphs[0] == "高雄一名长者。"
+
+
+def test_a_byline_after_a_subtitle() -> None:
+    text = (
+        "秋收时节 农机手忙\n——来自粮食主产区的观察\n本报讯（记者 方远）眼下正值秋收。\n第二段。\n"
+    )
+    article = structure(text)
+    assert article.byline == "记者 方远"
+    assert article.sections[0].paragraphs[0] == "——来自粮食主产区的观察"
+
+
+def test_a_book_with_chapters_keeps_to_its_own_headings() -> None:
+    book = (
+        "山海记\n第一章 出发\n他走了很远的路，天黑才到。\n入夜时分\n"
+        "他在客栈住下，听见窗外有雨。\n雨中客栈\n第二天雨还在下，他没有走。\n"
+    )
+    assert [s.title for s in structure(book).sections] == ["第一章 出发"]
+
+
+def test_a_writer_and_photographer_byline() -> None:
+    article = structure("清理海灘\n撰文：李思敏　攝影：張志強\n一群街坊清理海灘。\n第二段。\n")
+    assert article.byline == "撰文：李思敏　攝影：張志強"
