@@ -148,17 +148,33 @@ def _mid_word(text: str, at: int) -> bool:
     return False
 
 
+def _salt(text: str, rng: random.Random, count: int = 3) -> str:
+    """``count`` shipped spam keywords pasted at random places of the body."""
+    words = shipped_keywords()
+    for _ in range(count):
+        word = rng.choice(words)
+        at = rng.choice(_body_slots(text))
+        text = text[:at] + word + text[at:]
+    return text
+
+
 def splices(
     news: list[tuple[str, str]],
     fiction: dict[str, list[str]],
     cleaner: Cleaner,
     trials: int,
     seed: int,
+    salted: bool = False,
 ) -> dict[str, Recall]:
+    """Fiction pasted into articles; ``salted``: into articles first salted with three spam
+    keywords (a spam site's page, as the seed is), where cleaning may take a cut word as
+    stronger evidence. Keyword removals are not counted as damage there."""
     rng = random.Random(seed)
     out: dict[str, Recall] = {}
     for _ in range(trials):
         name, text = rng.choice(news)
+        if salted:
+            text = _salt(text, rng)
         script = "hant" if name.startswith(("hkcnews", "appledailytw")) else "hans"
         paragraph = rng.choice(fiction[script])
         length = min(len(paragraph), round(10 * 30 ** rng.random()))  # 10..300, log-uniform
@@ -169,7 +185,10 @@ def splices(
         where = "mid-word" if _mid_word(text, at) else "boundary"
         size = "10-19" if length < 20 else "20-299" if length < 300 else "300"
         key = f"{where} {size}"
-        out.setdefault(key, Recall()).add((at, at + length), cleaner(spliced), spliced)
+        removals = cleaner(spliced)
+        if salted:
+            removals = [r for r in removals if r[2] != "keyword"]
+        out.setdefault(key, Recall()).add((at, at + length), removals, spliced)
     return out
 
 
@@ -258,17 +277,19 @@ def main(argv: list[str] | None = None) -> int:
             for example in fp.examples:
                 print("  fp:", example)
     if "splice" not in args.skip:
-        measured = splices(news, fiction, default_cleaner, args.trials, args.seed)
-        for key, rec in sorted(measured.items()):
-            n, recall, precision, char_recall = rec.row()
-            rows.append(
-                (
-                    f"fiction splice, {key} chars",
-                    f"{n} trials",
-                    f"recall {recall}, char precision {precision}",
-                    f"char recall {char_recall}, article letters lost {rec.lost_letters}",
+        for salted in (False, True):
+            measured = splices(news, fiction, default_cleaner, args.trials, args.seed, salted)
+            for key, rec in sorted(measured.items()):
+                n, recall, precision, char_recall = rec.row()
+                page = "salted page" if salted else "article"
+                rows.append(
+                    (
+                        f"fiction into {page}, {key} chars",
+                        f"{n} trials",
+                        f"recall {recall}, char precision {precision}",
+                        f"char recall {char_recall}, article letters lost {rec.lost_letters}",
+                    )
                 )
-            )
     if "keyword" not in args.skip:
         rec = keyword_salting(news, default_cleaner, max(1, args.trials // 3), args.seed)
         n, recall, precision, char_recall = rec.row()

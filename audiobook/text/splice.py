@@ -53,6 +53,9 @@ from audiobook.text.wordstore import store
 
 MIN_LEN = 8
 MAX_LEN = 300
+#: Spliced passages are a scraped page's disease: a text longer than this (a book: 200,000
+#: characters is some five hours of speech) is not scanned, which keeps the rule's cost bounded.
+SCAN_LIMIT = 200_000
 #: Characters of context either side of a seam that the rejoin gain looks at.
 WINDOW = 3
 #: A word the article itself uses at least this often counts as a word (names, terms).
@@ -126,12 +129,7 @@ class Candidate:
     def score(self) -> float:
         style = self.personal + self.punct + 2 * self.quotes
         incoherence = min(INCOHERENCE_CAP, -self.coherence * math.sqrt(self.end - self.start))
-        return (
-            self.gain
-            + self.evidence
-            + COHERENCE_WEIGHT * incoherence
-            + STYLE_WEIGHT * style
-        )
+        return self.gain + self.evidence + COHERENCE_WEIGHT * incoherence + STYLE_WEIGHT * style
 
     def removable(self, prior: float = 0.0) -> bool:
         """Strong enough to remove; ``prior`` (nats) is what the rest of the document says
@@ -289,12 +287,6 @@ class _Doc:
         self.personal_total = len(_PERSONAL.findall(sh))
         self.full_total = text.count(_FULL_COMMA)
         self.half_total = len(_HALF_COMMA.findall(text))
-        # Where each 1- and 2-character string starts, for finding a seam's rejoin partners.
-        self.starts: dict[str, list[int]] = {}
-        for i, ch in enumerate(sh):
-            self.starts.setdefault(ch, []).append(i)
-            if i + 1 < len(sh):
-                self.starts.setdefault(sh[i : i + 2], []).append(i)
         self._left: dict[int, float] = {}
         self._right: dict[int, float] = {}
         self._partners: dict[str, list[tuple[str, float]]] = {}
@@ -380,9 +372,7 @@ class _Doc:
         punct = (full_in > 0 and full_out == 0 and half_out > 1) or (
             half_in > 0 and half_out == 0 and full_out > 1
         )
-        quotes = _quote_imbalance(self.text, i, j) == 0 and _quote_imbalance(
-            self.text, i, i
-        ) > 0
+        quotes = _quote_imbalance(self.text, i, j) == 0 and _quote_imbalance(self.text, i, i) > 0
         number = self.sh[i - 1].isdigit() and self.sh[j] in COMMON_CLASSIFIERS
         return Candidate(
             i, j, gain, evidence, novel / n, personal, punct, quotes, number,
@@ -417,16 +407,31 @@ def _dictionary_partners(left: str) -> tuple[tuple[str, float], ...]:
     return tuple(found.items())
 
 
+def _starts(sh: str, lo: int, hi: int) -> dict[str, list[int]]:
+    """Where each 1- and 2-character string of ``sh[lo:hi]`` starts (a seam's partners are
+    looked up here: a passage never crosses a line, so one line's index at a time)."""
+    starts: dict[str, list[int]] = {}
+    for i in range(lo, hi):
+        starts.setdefault(sh[i], []).append(i)
+        if i + 1 < hi:
+            starts.setdefault(sh[i : i + 2], []).append(i)
+    return starts
+
+
 def candidates(text: str) -> list[Candidate]:
-    """Every passage whose removal would rejoin a word, judged (for inspection and tests)."""
+    """Every passage whose removal would rejoin a word, judged (for inspection and tests).
+
+    Texts longer than :data:`SCAN_LIMIT` (books, not scraped pages) are not scanned.
+    """
     sh = shadow(text)
-    if len(sh) < MIN_LEN + 2:
+    if not MIN_LEN + 2 <= len(sh) <= SCAN_LIMIT:
         return []
     doc = _Doc(text, sh)
     out: list[Candidate] = []
     line_start = 0
     for line in sh.split("\n"):
         line_end = line_start + len(line)
+        starts = _starts(sh, line_start, line_end) if len(line) > MIN_LEN + 1 else {}
         for i in range(line_start + 1, line_end - MIN_LEN):
             if not (is_han(sh[i - 1]) or sh[i - 1].isdigit()) or _joined(sh, i):
                 continue
@@ -438,7 +443,7 @@ def candidates(text: str) -> list[Candidate]:
                 for rest, word_gain in doc.partners(sh[i - size : i]):
                     if word_gain < MIN_WORD_GAIN:
                         continue
-                    where = doc.starts.get(rest, ())
+                    where = starts.get(rest, ())
                     k = bisect.bisect_left(where, lo)
                     while k < len(where) and where[k] < hi:
                         j = where[k]

@@ -2,7 +2,7 @@
 
 ``../shared/corpus/news`` holds a few hundred clean articles (Simplified and Traditional); each
 is also tried converted to the other script, since scraped input comes in either. The splice
-rule is measured by the bench (bench/splice_eval.py); here it is kept off so the test is quick
+rule is measured by the bench (bench/front_end.py); here it is kept off so the test is quick
 and names the rule that misfired. The corpus is read for measuring only: nothing from it is in
 the project.
 """

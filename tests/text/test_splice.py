@@ -60,9 +60,7 @@ def test_weak_evidence_is_reported_as_suspect_and_kept_unless_dropped(monkeypatc
     splice.analyse.cache_clear()
     kept = clean(spliced)
     assert kept.text == spliced
-    assert [(r.rule, r.start, r.end) for r in kept.suspects] == [
-        ("suspect", at, at + len(ROMANCE))
-    ]
+    assert [(r.rule, r.start, r.end) for r in kept.suspects] == [("suspect", at, at + len(ROMANCE))]
     dropped = clean(spliced, drop=["suspect"])
     assert dropped.text == NEWS
     assert [r.rule for r in dropped.removals] == ["suspect"]
