@@ -28,7 +28,7 @@ from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
 from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
-from audiobook.publish.store import EpisodeRecord, Store
+from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, Store, disk_error
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
@@ -238,7 +238,10 @@ def build(
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
     store = Store(options.output)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
+    except OSError as exc:
+        raise disk_error(options.output, exc) from exc
     try:
         staged_mp3 = staging / "episode.mp3"
         titles = [s.title for s in prepared.article.sections]
@@ -255,6 +258,11 @@ def build(
                 on_assembled=report.encoded,
             )  # fmt: skip
         result = _publish(store, staging, prepared, title, choice, assembled, options, report)
+    except OSError as exc:
+        # Staging is in the output folder: a full or read-only disk shows here first.
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        raise disk_error(options.output, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result

@@ -9,6 +9,7 @@ that fails or is killed leaves the published files exactly as they were.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -179,6 +180,21 @@ class EpisodeRecord:
     cues: list[dict[str, object]] = field(default_factory=list)
 
 
+#: Errors of the disk rather than of the program: what a full or read-only disk, a quota or
+#: missing permissions raise while files are written.
+DISK_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG", "ENOENT")
+    if hasattr(errno, name)
+)
+
+
+def disk_error(folder: Path, exc: OSError) -> PublishError:
+    """The one-line publishing failure for ``exc``, raised while writing into ``folder``."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    return PublishError(f"{folder}: cannot publish ({cause})")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -243,13 +259,24 @@ class Store:
 
     @contextlib.contextmanager
     def locked(self, timeout_s: float = 600) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Hold the folder's lock. Everything done under it is publishing: a file that cannot
+        be written (a full or read-only disk, no permission) is a :class:`PublishError` with
+        its cause in one line, never an internal error."""
         lock = FileLock(str(self.root / LOCK_NAME))
         try:
-            with lock.acquire(timeout=timeout_s):
-                yield
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=timeout_s)
         except Timeout as exc:
             raise PublishError(f"{self.root}: another build holds the lock") from exc
+        except OSError as exc:
+            raise disk_error(self.root, exc) from exc
+        try:
+            yield
+        except OSError as exc:
+            raise disk_error(self.root, exc) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                lock.release()
 
     def settings(self) -> FeedSettings:
         path = self.root / SETTINGS_NAME
