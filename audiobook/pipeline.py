@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import tempfile
 import threading
 import uuid
@@ -29,6 +28,7 @@ from audiobook.publish.chapters import chapters_json
 from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
 from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, Store, disk_error
+from audiobook.publish.store import staging as stage_folder
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.synth import SegmentCache, synthesize_iter
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
@@ -238,10 +238,30 @@ def build(
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
     store = Store(options.output)
+    stage = contextlib.ExitStack()
     try:
-        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
+        staging = stage.enter_context(stage_folder(options.output))
     except OSError as exc:
         raise disk_error(options.output, exc) from exc
+    with stage:
+        result = _speak_and_publish(
+            staging, store, prepared, segments, title, choice, cache, options, report
+        )
+    return result
+
+
+def _speak_and_publish(
+    staging: Path,
+    store: Store,
+    prepared: Prepared,
+    segments: tuple[Segment, ...],
+    title: str,
+    choice: engines.Choice,
+    cache: SegmentCache | None,
+    options: BuildOptions,
+    report: Reporter,
+) -> BuildResult:
+    """Speak, encode into ``staging`` and publish."""
     try:
         staged_mp3 = staging / "episode.mp3"
         titles = [s.title for s in prepared.article.sections]
@@ -263,8 +283,6 @@ def build(
         if exc.errno not in DISK_ERRNOS:
             raise
         raise disk_error(options.output, exc) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return result
 
 
@@ -288,10 +306,12 @@ def _check_output(folder: Path) -> None:
 def make_daisy(output: Path, episode: str) -> Path:
     """Write the DAISY 2.02 edition of a published episode (by id or MP3 path); return its zip."""
     store = Store(output)
-    wanted = Path(episode).name.removesuffix(".mp3")
+    wanted = Path(episode).name
     with store.locked():
         records = store.episodes()
-        record = next((r for r in records if r.id == wanted), None)
+        record = next(
+            (r for r in records if wanted in (r.id, Path(r.mp3).name, f"{r.id}.mp3")), None
+        )
         if record is None:
             known = ", ".join(r.id for r in records) or "none"
             raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
@@ -386,7 +406,11 @@ def _publish(
             language=prepared.article.language,
             chapters=assembled.chapters,
         )
-        names = site.episode_files(episode_id)
+        # New names for this build's files: the published feed keeps naming the old ones
+        # (if any) until the commit, and they are deleted after it (see site.commit).
+        names = site.episode_files(episode_id, site.new_version())
+        while any((options.output / name).exists() for name in names.values()):
+            names = site.episode_files(episode_id, site.new_version())
         staged = {names["mp3"]: staged_mp3, names["chapters"]: staging / "chapters.json",
                   names["build"]: staging / "build.json"}  # fmt: skip
         for key, path in transcripts.items():
@@ -418,15 +442,14 @@ def _publish(
             record.files.update(daisy)
             staged.update({daisy["daisy"]: fileset, daisy["daisy_zip"]: zipped})
         records = [r for r in records if r.id != episode_id] + [record]
+        # A rebuild's old files (an old DAISY edition of the previous audio too) go once the
+        # feed names the new ones.
+        obsolete = [previous.mp3, *previous.files.values()] if previous else []
         site.commit(
             store, settings, records, staged=staged, cover=staged_cover,
             save_settings=options.base_url is not None or staged_cover is not None,
+            obsolete=obsolete,
         )  # fmt: skip
-        # A rebuild without transcripts must not leave the old ones linked from nowhere, nor
-        # an old DAISY edition of the previous audio (``--daisy`` replaced it in the commit).
-        for key in ("vtt", "srt", *site.DAISY_KEYS):
-            if previous and key in previous.files and key not in record.files:
-                site.delete_files([store.inside(previous.files[key])])
     report.note(f"episode: {options.output / names['mp3']}")
     if options.daisy:
         report.note(f"daisy: {options.output / record.files['daisy_zip']}")

@@ -111,15 +111,20 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
     assert _daisy_links(out) == {}
     build(article, out, "--title", "将被删除", "--daisy")
     record = _records(out)["将被删除"]
+    daisy, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
     assert daisy.is_dir() and archive.is_file() and _daisy_links(out)
     build(article, out, "--title", "将被删除", "--daisy")  # over the edition it has
-    assert daisy.is_dir() and archive.is_file() and "daisy" in _records(out)["将被删除"].files
-    assert not [p.name for p in daisy.parent.iterdir() if p.name.endswith(".old")]
+    record = _records(out)["将被删除"]
+    assert not daisy.exists() and not archive.exists()  # each build's files have new names
+    daisy, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
+    assert daisy.is_dir() and archive.is_file() and "daisy" in record.files
+    assert not [p.name for p in daisy.parent.iterdir() if p.name.startswith(".")]
     # feed remove deletes every file of the episode: audio, chapters, transcripts, build
     # record and the DAISY fileset and zip.
+    stem = record.mp3.removeprefix("episodes/").removesuffix(".mp3")
     own = sorted(p.name for p in (out / "episodes").iterdir() if p.name.startswith(record.id + "."))
     assert {".mp3", ".vtt", ".srt", ".chapters.json", ".build.json", ".daisy", ".daisy.zip"} == {
-        name.removeprefix(record.id) for name in own
+        name.removeprefix(stem) for name in own
     }
     proc = cli("feed", "remove", record.id, "-o", str(out))
     assert proc.returncode == 0, proc.stderr

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from audiobook.cli import app
 from audiobook.publish import store as store_module
+from audiobook.publish.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path
     article = tiny_article(root, "a", "磁盘测试")
     out = root / "out"
     build(article, out)
-    (episode_id,) = [p.stem for p in (out / "episodes").glob("*.mp3")]
+    (episode_id,) = [r.id for r in Store(out).episodes()]
     return out, episode_id, article
 
 

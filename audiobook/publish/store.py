@@ -15,19 +15,44 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: staging is swept by age alone
+    fcntl = None  # type: ignore[assignment]
 
 from audiobook.errors import ConfigError, PublishError
 
 STORE_NAME = "episodes.json"
 SETTINGS_NAME = "feed.json"
 LOCK_NAME = ".audiobook.lock"
+#: The publishing journal: written (atomically) once every new file is in place under its
+#: own new name; its presence is the commit. See :meth:`Store.finish`.
+JOURNAL_NAME = ".audiobook.journal.json"
 EPISODES_DIR = "episodes"
+#: Environment variable for crash tests: end the process (``os._exit``, as SIGKILL would) at
+#: the N-th publishing step reached (see :func:`crash_point`).
+CRASH_ENV = "AUDIOBOOK_CRASH_AT"
+_steps = 0
+
+
+def crash_point(step: str) -> None:
+    """A step of publishing at which a crash test may kill the process (``AUDIOBOOK_CRASH_AT=N``
+    ends it at the N-th step reached, without cleanup). A no-op otherwise."""
+    global _steps
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    _steps += 1
+    if wanted in (str(_steps), step):
+        os._exit(137)
 
 
 #: Apple Podcasts' category list (top level → subcategories); apps reject other names.
@@ -218,6 +243,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if not path.parent.name.startswith("."):  # not staging: a published file
+            crash_point(f"write {path.name}")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -236,6 +263,78 @@ def replace_dir(source: Path, target: Path) -> None:
         target.replace(old)
     source.replace(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+STAGING_PREFIX = ".build-"
+STAGING_LOCK = ".lock"
+#: A staging folder without a lock file (one from an older version, or one being created this
+#: instant) is swept only once it is this old.
+STAGING_MAX_AGE_S = 6 * 3600
+
+
+@contextlib.contextmanager
+def staging(root: Path) -> Iterator[Path]:
+    """A private staging folder in ``root`` for one build, locked for as long as the build
+    lives (an ``flock``, which the kernel lets go of when the process dies, however it dies)
+    and removed after. Staging that died with its build is swept first."""
+    sweep_staging(root)
+    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    fd = os.open(folder / STAGING_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def sweep_staging(root: Path, max_age_s: float = STAGING_MAX_AGE_S) -> list[Path]:
+    """Remove the staging folders of builds that are gone: their lock is free (the process
+    died: SIGKILL, power loss), or, with no lock to ask, they are older than ``max_age_s``.
+    A live build's staging is never touched. Returns what was removed."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for folder in root.glob(f"{STAGING_PREFIX}*"):
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            if _staging_abandoned(folder, max_age_s):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _staging_abandoned(folder: Path, max_age_s: float) -> bool:
+    try:
+        fd = os.open(folder / STAGING_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        with contextlib.suppress(FileNotFoundError):
+            return time.time() - folder.stat().st_mtime > max_age_s
+        return False
+    except OSError:
+        return False
+    try:
+        if fcntl is None:
+            return time.time() - folder.stat().st_mtime > max_age_s
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live build holds it
+        return True
+    finally:
+        os.close(fd)
+
+
+def delete_files(paths: Iterable[Path]) -> None:
+    """Delete episode files and folders (a DAISY fileset is a folder); missing ones are fine.
+    Callers resolve the paths with ``Store.inside`` first."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        crash_point(f"delete {path.name}")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -271,12 +370,91 @@ class Store:
         except OSError as exc:
             raise disk_error(self.root, exc) from exc
         try:
+            self.recover()
             yield
         except OSError as exc:
             raise disk_error(self.root, exc) from exc
         finally:
             with contextlib.suppress(OSError):
                 lock.release()
+
+    # Publishing is a transaction. New files go in under new names (an episode's files are
+    # versioned, see site.episode_files), where nothing published points yet; then the journal
+    # is written, atomically: from that instant the change has happened. The journal holds
+    # everything still to do: the settings, the store, the rendered page and feed, and the old
+    # files to delete. Applying it is idempotent, so a process killed anywhere after the
+    # commit is finished by the next command that takes the lock, and one killed before it
+    # leaves only unreferenced new files, which that command sweeps. Old files go last, after
+    # feed.xml no longer names them, so a reader of any published file finds what it names.
+
+    def begin(
+        self,
+        *,
+        settings: FeedSettings | None,
+        episodes: list[EpisodeRecord],
+        derived: dict[str, bytes],
+        obsolete: list[str],
+    ) -> None:
+        """Commit: write the journal of a change whose new files are already in place."""
+        for name in obsolete:
+            self.inside(name)  # refused before anything is decided
+        journal = {
+            "settings": asdict(settings) if settings is not None else None,
+            "episodes": [asdict(e) for e in episodes],
+            "derived": {name: data.decode("utf-8") for name, data in derived.items()},
+            "obsolete": obsolete,
+        }
+        data = json.dumps(journal, ensure_ascii=False).encode("utf-8")
+        atomic_write(self.root / JOURNAL_NAME, data)
+        crash_point("journal")
+
+    def finish(self) -> None:
+        """Apply the journal, if there is one: settings, store, page and feed (each atomically,
+        in that order), then delete the files nothing names any more, then the journal."""
+        path = self.root / JOURNAL_NAME
+        try:
+            journal = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # never written whole (atomic_write): nothing was committed
+            path.unlink()
+            return
+        if journal.get("settings") is not None:
+            self.save_settings(FeedSettings(**journal["settings"]))
+        payload = {"version": 1, "episodes": journal["episodes"]}
+        data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        for name, text in journal["derived"].items():  # the page, then feed.xml
+            atomic_write(self.root / name, text.encode("utf-8"))
+        delete_files(self.inside(name) for name in journal["obsolete"])
+        crash_point("deleted")
+        path.unlink()
+        _fsync_dir(self.root)
+
+    def recover(self) -> None:
+        """Finish a change a killed process committed, and sweep what an uncommitted one left
+        (temporary files, new files nothing names, its staging). Runs under the lock, before
+        any change."""
+        self.finish()
+        sweep_staging(self.root)
+        for folder in (self.root, self.root / EPISODES_DIR):
+            with contextlib.suppress(FileNotFoundError):
+                for entry in folder.iterdir():
+                    if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                        entry.unlink(missing_ok=True)
+        episodes = self.root / EPISODES_DIR
+        if not episodes.is_dir():
+            return
+        named = {EPISODES_DIR}
+        for record in self.episodes():
+            for relative in (record.mp3, *record.files.values()):
+                named.add(str(Path(relative)))
+        for entry in episodes.iterdir():
+            relative = f"{EPISODES_DIR}/{entry.name}"
+            if entry.name.startswith(".") or relative not in named:
+                # Staging of a DAISY edition, a fileset stepping aside, an episode's files
+                # from a publish that never committed.
+                delete_files([entry])
 
     def settings(self) -> FeedSettings:
         path = self.root / SETTINGS_NAME

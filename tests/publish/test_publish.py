@@ -19,7 +19,7 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from audiobook.errors import PublishError
-from audiobook.publish import site
+from audiobook.publish import store as store_module
 from audiobook.publish.feed import PODCAST_NS
 from audiobook.publish.id3 import read_chapters
 from audiobook.publish.store import Store
@@ -135,14 +135,15 @@ def test_failed_publish_leaves_feed_byte_identical(
     out = tmp_path / "out"
     build(tiny_article(tmp_path, "a", "先发的一篇"), out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    real = site.atomic_write
+    episodes_before = sorted((out / "episodes").iterdir())
+    real = store_module.atomic_write
 
     def failing(path: Path, data: bytes) -> None:
-        if path.name == "feed.xml":
+        if path.name == store_module.JOURNAL_NAME:  # the commit
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(site, "atomic_write", failing)
+    monkeypatch.setattr(store_module, "atomic_write", failing)
     from audiobook import pipeline
 
     with pytest.raises(PublishError, match="No space left"):
@@ -151,6 +152,8 @@ def test_failed_publish_leaves_feed_byte_identical(
             pipeline.BuildOptions(output=out, engine="espeak", cache=False),
         )
     assert (out / "feed.xml").read_bytes() == before["feed.xml"]
+    assert (out / "episodes.json").read_bytes() == before["episodes.json"]
+    assert sorted((out / "episodes").iterdir()) == episodes_before  # new files taken back
     assert not list(out.glob(".build-*")) and not list(out.glob(".*.tmp"))
 
 
