@@ -8,11 +8,14 @@ stderr and a non-zero exit; tracebacks are for our bugs only, and only with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -52,16 +55,43 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound exactly as Ctrl-C is: staging removed, workers stopped, the lock
+    let go of, nothing half-published (then exit 143, as a process killed by it would)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill``, a service manager, a CI timeout) raises
+    :class:`Terminated` in the main thread instead of ending the process on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def friendly(func: F) -> F:
     """Turn expected failures into one line on stderr and an exit code, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except AudiobookError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except Terminated:
+            err.print("terminated: nothing was published", markup=False)
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             err.print("interrupted: nothing was published", markup=False)
             raise typer.Exit(130) from None

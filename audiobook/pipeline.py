@@ -174,12 +174,16 @@ def _front_end_in_child(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from audiobook.parallel import _bare_main
+    from audiobook.parallel import _bare_main, stop_workers
 
     spawn = multiprocessing.get_context("spawn")
     args = (source, options, engine.needs_normalised_text, engine.max_chars, lexicon)
     with _bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        return pool.submit(_front_end, *args).result()
+        try:
+            return pool.submit(_front_end, *args).result()
+        except BaseException:
+            stop_workers(pool)  # interrupted: the child stops too, not minutes later
+            raise
 
 
 def episode_title(prepared: Prepared, override: str | None = None) -> str:
