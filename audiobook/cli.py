@@ -260,6 +260,15 @@ def build(
         str | None,
         typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
     ] = None,
+    replace: Annotated[
+        str | None,
+        typer.Option(
+            "--replace",
+            help="Put this build in the place of episode ID (see feed list), even if it is "
+            "another article. Without it, only a rebuild of the same article replaces its "
+            "episode.",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
@@ -313,6 +322,7 @@ def build(
         volume=volume,
         concurrency=concurrency,
         base_url=base_url,
+        replace=replace,
         title=title,
         lexicon=lexicon,
         daisy=daisy,

@@ -8,6 +8,7 @@ renders progress and errors; scripts can call them directly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import PublishError
+from audiobook.errors import ConfigError, PublishError
 from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.paths import cache_root
 from audiobook.publish import id3, site
@@ -72,6 +73,10 @@ class BuildOptions:
     #: Show artwork to publish with this build (square RGB JPEG/PNG, 1400–3000 px); it
     #: becomes the feed's cover setting, as ``audiobook feed set cover`` would make it.
     cover: Path | None = None
+    #: Replace this episode (id or guid) with the build, even if it is another article.
+    #: Without it, a rebuild of the same article replaces its episode and any other article
+    #: is a new episode, whatever its title.
+    replace: str | None = None
     #: Reuse segment audio from earlier builds (content-addressed by engine, voice and text).
     cache: bool = True
     cache_dir: Path | None = None
@@ -218,6 +223,8 @@ def build(
     book = _isolate(source)
     prepared = None if book else prepare(source, options.clean)
     _check_output(options.output)
+    if options.replace is not None:  # before minutes of speech, and again when publishing
+        _replaced(Store(options.output), options.replace, Store(options.output).episodes())
     profile = profiles.with_overrides(
         profiles.load(options.profile),
         engine=options.engine,
@@ -398,8 +405,16 @@ def _publish(
         if staged_cover is not None:
             settings.cover = staged_cover.name
         records = store.episodes()
-        episode_id = site.episode_id(title, Path(prepared.document.source).stem, records)
-        previous = next((r for r in records if r.id == episode_id), None)
+        article = article_key(prepared.document)
+        if options.replace is not None:
+            previous = _replaced(store, options.replace, records)
+        else:
+            previous = next((r for r in records if _same_article(r, article, prepared)), None)
+        episode_id = (
+            previous.id
+            if previous
+            else site.episode_id(title, Path(prepared.document.source).stem, records)
+        )
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         id3.write_tags(
             staged_mp3,
@@ -420,15 +435,18 @@ def _publish(
         for key, path in transcripts.items():
             staged[names[key]] = path
         files = {k: v for k, v in names.items() if v in staged}
+        # The guid stays with the article: an app that has it fetches nothing new, so
+        # another article put in an episode's place (--replace) gets a guid of its own.
+        same = previous is not None and _same_article(previous, article, prepared)
         record = EpisodeRecord(
             id=episode_id,
-            guid=previous.guid if previous else f"urn:uuid:{uuid.uuid4()}",
+            guid=previous.guid if previous and same else f"urn:uuid:{uuid.uuid4()}",
             title=title,
             mp3=names["mp3"],
             bytes=staged_mp3.stat().st_size,
             duration_s=round(assembled.duration_s, 3),
-            pub_date=previous.pub_date if previous else now,
-            updated=now if previous else None,
+            pub_date=previous.pub_date if same else now,
+            updated=now if same else None,
             engine=choice.settings.engine,
             voice=choice.engine.describe(),
             chapters=chapters,
@@ -436,6 +454,7 @@ def _publish(
             source=prepared.document.source,
             files=files,
             cues=cues,
+            article=article,
         )
         if options.daisy:
             # In the same commit as the episode: it is never published without the edition
@@ -469,6 +488,31 @@ def _publish(
         loudness=assembled.loudness,
     )
     return BuildResult(episode, store.feed_path, record)
+
+
+def article_key(document: Document) -> str:
+    """What makes two builds the same article: the same file (by its absolute path, so an
+    edited article is still itself), or for stdin the same text."""
+    if document.source == "<stdin>":
+        return "sha256:" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    return f"file:{Path(document.source).resolve()}"
+
+
+def _same_article(record: EpisodeRecord, article: str, prepared: Prepared) -> bool:
+    if record.article is not None:
+        return record.article == article
+    # Recorded before articles had keys: the same file as given (stdin is never the same).
+    source = prepared.document.source
+    return source != "<stdin>" and record.source == source
+
+
+def _replaced(store: Store, episode: str, records: list[EpisodeRecord]) -> EpisodeRecord:
+    """The episode ``--replace`` names (by id or guid), or a one-line error."""
+    found = next((r for r in records if episode in (r.id, r.guid)), None)
+    if found is None:
+        known = ", ".join(r.id for r in records) or "none"
+        raise ConfigError(f"--replace {episode}: no such episode in {store.root} ({known})")
+    return found
 
 
 def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:

@@ -38,16 +38,14 @@ DAISY_KEYS = ("daisy", "daisy_zip")
 
 
 def episode_id(title: str, fallback: str, records: list[EpisodeRecord]) -> str:
-    """The ASCII id (and file stem) of the episode titled ``title``.
-
-    The same title keeps its id (so a rebuild replaces the episode and keeps its guid); a
-    different title whose pinyin happens to match (公式 / 攻势) gets a numbered id instead of
-    silently replacing the other article.
-    """
+    """A new ASCII id (and file stem) for an episode titled ``title``: its slug, numbered if
+    another episode has it (an article with the same title, or one whose pinyin happens to
+    match: 公式 / 攻势), so no article silently replaces another. A rebuild of the same
+    article keeps its old id; the caller looks that up (see ``pipeline._publish``)."""
     base = slugify(title, fallback=fallback)
-    taken = {r.id: r.title for r in records}
+    taken = {r.id for r in records}
     candidate, n = base, 1
-    while candidate in taken and taken[candidate] != title:
+    while candidate in taken:
         n += 1
         candidate = f"{base}-{n}"
     return candidate

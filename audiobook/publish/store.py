@@ -203,6 +203,9 @@ class EpisodeRecord:
     files: dict[str, str] = field(default_factory=dict)
     #: Sentence cues (text, start_s, end_s) for the web page's transcript.
     cues: list[dict[str, object]] = field(default_factory=list)
+    #: Which article this is (see :func:`audiobook.pipeline.article_key`): a rebuild of the
+    #: same article replaces the episode, another article with the same title does not.
+    article: str | None = None
 
 
 #: Errors of the disk rather than of the program: what a full or read-only disk, a quota or
