@@ -51,7 +51,19 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Stderr(Console):
+    """Status and progress on stderr. Nobody reading it (a closed pipe) is no reason to stop a
+    build: status goes quiet and the command carries on (rich would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())  # the interpreter's last flush too
+            os.close(devnull)
+
+
+err = _Stderr(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 

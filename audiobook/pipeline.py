@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import tempfile
+import os
+import re
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
@@ -191,18 +193,37 @@ def _front_end_in_child(
             raise
 
 
+#: A title longer than this is cut (with …): podcast apps show a line or two, and a title is
+#: repeated in the feed, the page, the ID3 tags and the DAISY edition.
+TITLE_MAX = 200
+#: Terminal escape sequences (CSI such as ``\x1b[31m``, OSC, two-character escapes).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean_title(text: str) -> str:
+    """A title fit to publish: terminal escapes and control characters (C0, DEL, C1) gone,
+    white space collapsed, at most :data:`TITLE_MAX` characters."""
+    text = _ESCAPES.sub("", text)
+    text = "".join(
+        (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" else c for c in text
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
+
+
 def episode_title(prepared: Prepared, override: str | None = None) -> str:
     """The title a listener sees: given, the article's own, or the lead's first sentence."""
-    if override and override.strip():
-        return " ".join(override.split())
-    if prepared.article.title:
-        return prepared.article.title
+    if override and clean_title(override):
+        return clean_title(override)
+    if prepared.article.title and clean_title(prepared.article.title):
+        return clean_title(prepared.article.title)
     for section in prepared.article.sections:
         for paragraph in section.paragraphs:
             first = paragraph.strip()
             if first:
                 for stop in "。！？!?":
                     first = first.split(stop)[0]
+                first = clean_title(first)
                 return first[:LEAD_TITLE_MAX] + ("…" if len(first) > LEAD_TITLE_MAX else "")
     return Path(prepared.document.source).stem
 
@@ -216,6 +237,8 @@ def build(
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
+    if options.lexicon is not None and not options.lexicon.is_file():
+        raise ConfigError(f"{options.lexicon}: no such lexicon file")
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
@@ -305,13 +328,23 @@ def _find_ffmpeg() -> None:
 
 
 def _check_output(folder: Path) -> None:
-    """Refuse an unusable output folder before minutes of synthesis, not after."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise PublishError(f"{folder}: cannot write episodes here ({exc.strerror or exc})") from exc
+    """Refuse an unusable output folder before minutes of synthesis, not after — without
+    creating it: a build that fails before it publishes leaves no trace (the folder is made
+    when its staging is)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise PublishError(f"{folder}: cannot write episodes here ({existing} is not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(existing) else "permission denied"
+        raise PublishError(f"{folder}: cannot write episodes here ({why})")
+
+
+def _read_only(folder: Path) -> bool:
+    with contextlib.suppress(OSError, AttributeError):
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return False
 
 
 def make_daisy(output: Path, episode: str) -> Path:
@@ -374,7 +407,7 @@ def _publish(
 ) -> BuildResult:
     """Stage every file of the episode, then publish under the folder's lock (see
     :mod:`audiobook.publish.site` for the write order that keeps readers and failures safe)."""
-    title = xml_text(title).strip() or Path(prepared.document.source).stem
+    title = clean_title(xml_text(title)) or Path(prepared.document.source).stem
     staged_mp3 = staging / "episode.mp3"
     chapters = [asdict(c) for c in assembled.chapters]
     cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3)}

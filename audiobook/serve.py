@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiohttp import web
@@ -165,16 +166,35 @@ def make_app(root: Path) -> web.Application:
     return app
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted (Ctrl-C)."""
-    web.run_app(
-        make_app(root),
-        host=host,
-        port=port,
-        print=lambda _: None,
-        access_log=None,
-        handle_signals=True,
-    )
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (port 0: one the OS picks)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(
+    root: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until interrupted (Ctrl-C). ``on_ready`` gets the address really listened on
+    (with ``port=0``, the port the OS picked)."""
+    app = make_app(root)
+    sock = listen(host, port)
+    bound = sock.getsockname()
+    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+    if on_ready is not None:
+        on_ready(f"http://{shown}:{bound[1]}/")
+    web.run_app(app, sock=sock, print=lambda _: None, access_log=None, handle_signals=True)
 
 
 @contextlib.contextmanager

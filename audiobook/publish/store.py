@@ -280,6 +280,7 @@ def staging(root: Path) -> Iterator[Path]:
     """A private staging folder in ``root`` for one build, locked for as long as the build
     lives (an ``flock``, which the kernel lets go of when the process dies, however it dies)
     and removed after. Staging that died with its build is swept first."""
+    root.mkdir(parents=True, exist_ok=True)
     sweep_staging(root)
     folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     fd = os.open(folder / STAGING_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
