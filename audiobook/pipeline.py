@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import unicodedata
 import uuid
@@ -23,7 +24,7 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import ConfigError, PublishError
+from audiobook.errors import ConfigError, InputError, PublishError
 from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.paths import cache_root
 from audiobook.publish import id3, site
@@ -268,6 +269,7 @@ def build(
         )
     else:
         segments = _segments(prepared.article, choice.engine, options.lexicon)
+    _check_size(prepared.document.source, segments, options.output)
     title = episode_title(prepared, options.title)
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
@@ -318,6 +320,50 @@ def _speak_and_publish(
             raise
         raise disk_error(options.output, exc) from exc
     return result
+
+
+#: The most characters one build speaks: about 53 hours of speech, a long audiobook. A
+#: larger text (a 5 MB article is some 108 hours and 17 GB of audio spool) is refused before
+#: any speech, to be split into parts.
+MAX_SPOKEN_CHARS = 1_000_000
+#: Mandarin read aloud, at the slower of the voices: the seed takes 0.26 s a character with
+#: espeak-ng (the edge voices about 0.19), pauses included.
+SECONDS_PER_CHAR = 0.27
+#: Disk a second of speech takes while building: the PCM spool (16-bit mono at up to 24 kHz)
+#: and the MP3 (64 kbit/s), both in the output folder's staging.
+DISK_BYTES_PER_SECOND = 24_000 * 2 + 64_000 // 8
+#: Room kept free beyond the estimate (the store, the page, other files).
+DISK_MARGIN_BYTES = 64 * 1024 * 1024
+
+
+def _check_size(source: str, segments: Sequence[Segment], output: Path) -> None:
+    """Refuse, before any speech, a text longer than :data:`MAX_SPOKEN_CHARS`, and one whose
+    audio would not fit on the output folder's disk (exit 4, one line) — not hours later."""
+    chars = sum(len(s.display_text) for s in segments)
+    hours = chars * SECONDS_PER_CHAR / 3600
+    if chars > MAX_SPOKEN_CHARS:
+        limit = MAX_SPOKEN_CHARS * SECONDS_PER_CHAR / 3600
+        raise InputError(
+            f"{source}: {chars:,} characters to speak (about {hours:.0f} hours); a build speaks "
+            f"at most {MAX_SPOKEN_CHARS:,} (about {limit:.0f} hours): split it into parts"
+        )
+    needed = int(chars * SECONDS_PER_CHAR * DISK_BYTES_PER_SECOND) + DISK_MARGIN_BYTES
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        return
+    if free < needed:
+        raise PublishError(
+            f"{output}: about {_size(needed)} free needed for {hours:.1f} hours of audio, "
+            f"{_size(free)} free"
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def _find_ffmpeg() -> None:
