@@ -283,10 +283,13 @@ def staging(root: Path) -> Iterator[Path]:
     root.mkdir(parents=True, exist_ok=True)
     sweep_staging(root)
     folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
-    fd = os.open(folder / STAGING_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    # Locked under another name, then renamed: a sweeper never finds the lock file unlocked
+    # while this build lives (between its creation and the flock).
+    fd = os.open(folder / f"{STAGING_LOCK}.new", os.O_CREAT | os.O_RDWR, 0o600)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
+        os.replace(folder / f"{STAGING_LOCK}.new", folder / STAGING_LOCK)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
