@@ -400,7 +400,7 @@ def make_daisy(output: Path, episode: str) -> Path:
     with store.locked():
         records = store.episodes()
         record = next(
-            (r for r in records if wanted in (r.id, Path(r.mp3).name, f"{r.id}.mp3")), None
+            (r for r in records if wanted in (r.id, Path(r.mp3).name, Path(r.mp3).stem)), None
         )
         if record is None:
             known = ", ".join(r.id for r in records) or "none"
