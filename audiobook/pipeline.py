@@ -357,9 +357,13 @@ def _check_size(source: str, segments: Sequence[Segment], output: Path) -> None:
         return
     if free < needed:
         raise PublishError(
-            f"{output}: about {_size(needed)} free needed for {hours:.1f} hours of audio, "
+            f"{output}: about {_size(needed)} free needed for {_duration(hours)} of audio, "
             f"{_size(free)} free"
         )
+
+
+def _duration(hours: float) -> str:
+    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
 
 
 def _size(n: int) -> str:
