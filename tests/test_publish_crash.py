@@ -102,3 +102,23 @@ def test_killed_new_episode_is_old_or_new(base: tuple[Path, Path], tmp_path: Pat
     article = tiny_article(tmp_path, "b", "后发的一篇")
     outcomes = crash_every_step(out, tmp_path, article)
     assert "old" in outcomes and "new" in outcomes
+
+
+def test_recovery_deletes_only_what_an_unfinished_publish_made(
+    base: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A file the store does not name (the user's own, or one from a lost store) is never
+    taken for a leftover: only the new files a killed publish listed before moving them."""
+    out, article = base
+    out = Path(shutil.copytree(out, tmp_path / "out"))
+    mine = out / "episodes" / "notes.txt"
+    mine.write_text("mine", "utf-8")
+    proc = cli(*build_args(article, out), env_extra={CRASH_ENV: "move"})  # in the moves
+    assert proc.returncode == 137
+    fixed = cli("feed", "set", "language", "zh-cn", "-o", str(out))
+    assert fixed.returncode == 0, fixed.stderr
+    assert mine.read_text("utf-8") == "mine"
+    named = {n for r in Store(out).episodes() for n in (r.mp3, *r.files.values())}
+    assert {f"episodes/{p.name}" for p in (out / "episodes").iterdir()} == named | {
+        "episodes/notes.txt"
+    }

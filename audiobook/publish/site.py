@@ -10,6 +10,7 @@ as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterable, Mapping
@@ -23,6 +24,7 @@ from audiobook.publish.page import render_page
 from audiobook.publish.slug import slugify
 from audiobook.publish.store import (
     EPISODES_DIR,
+    INTENT_NAME,
     EpisodeRecord,
     FeedSettings,
     Store,
@@ -100,6 +102,9 @@ def commit(
     gone = sorted({str(Path(name)) for name in obsolete} - named)
     moved: list[Path] = []
     try:
+        new = [t.relative_to(store.root).as_posix() for t, _ in moves if t.parent != store.root]
+        if new:
+            store.intend(new)
         for target, source in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():  # a fileset (the DAISY edition): swapped in whole
@@ -119,6 +124,8 @@ def commit(
         )
     except OSError as exc:
         delete_files(moved)  # not committed: nothing names them
+        with contextlib.suppress(OSError):
+            (store.root / INTENT_NAME).unlink(missing_ok=True)
         raise disk_error(store.root, exc) from exc
     try:
         store.finish()

@@ -36,6 +36,9 @@ LOCK_NAME = ".audiobook.lock"
 #: The publishing journal: written (atomically) once every new file is in place under its
 #: own new name; its presence is the commit. See :meth:`Store.finish`.
 JOURNAL_NAME = ".audiobook.journal.json"
+#: The new files a publish is about to move in, written before the first: if it dies before
+#: its commit, these (and nothing else) are what the next command deletes.
+INTENT_NAME = ".audiobook.intent.json"
 EPISODES_DIR = "episodes"
 #: Environment variable for crash tests: end the process (``os._exit``, as SIGKILL would) at
 #: the N-th publishing step reached (see :func:`crash_point`).
@@ -45,13 +48,14 @@ _steps = 0
 
 def crash_point(step: str) -> None:
     """A step of publishing at which a crash test may kill the process (``AUDIOBOOK_CRASH_AT=N``
-    ends it at the N-th step reached, without cleanup). A no-op otherwise."""
+    ends it at the N-th step reached, ``=move`` at the first step whose name starts so,
+    without cleanup). A no-op otherwise."""
     global _steps
     wanted = os.environ.get(CRASH_ENV)
     if not wanted:
         return
     _steps += 1
-    if wanted in (str(_steps), step):
+    if wanted == str(_steps) or (not wanted.isdigit() and step.startswith(wanted)):
         os._exit(137)
 
 
@@ -353,6 +357,17 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _leftover(entry: Path, *, in_episodes: bool) -> bool:
+    """A hidden temporary file or folder of ours that outlived its writer: an atomic write's
+    temporary file, a DAISY edition's staging, a fileset that was stepping aside."""
+    name = entry.name
+    if not name.startswith("."):
+        return False
+    return name.endswith(".tmp") or (
+        in_episodes and (name.startswith(".daisy-") or name.endswith(".old"))
+    )
+
+
 class Store:
     """Read and change the published state of one output folder."""
 
@@ -435,33 +450,39 @@ class Store:
             atomic_write(self.root / name, text.encode("utf-8"))
         delete_files(self.inside(name) for name in journal["obsolete"])
         crash_point("deleted")
+        (self.root / INTENT_NAME).unlink(missing_ok=True)
         path.unlink()
         _fsync_dir(self.root)
 
+    def intend(self, names: list[str]) -> None:
+        """Record the new files (relative names) a publish is about to move in."""
+        data = json.dumps(names, ensure_ascii=False).encode("utf-8")
+        atomic_write(self.root / INTENT_NAME, data)
+
+    def abandon(self) -> None:
+        """Delete the new files of a publish that never committed (see :meth:`intend`)."""
+        path = self.root / INTENT_NAME
+        try:
+            names = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # never written whole: nothing was moved yet
+            names = []
+        delete_files(self.inside(name) for name in names)
+        path.unlink()
+
     def recover(self) -> None:
-        """Finish a change a killed process committed, and sweep what an uncommitted one left
-        (temporary files, new files nothing names, its staging). Runs under the lock, before
-        any change."""
+        """Finish a change a killed process committed, and take back what an uncommitted one
+        left: the new files it had moved in (its intent), its staging, temporary files.
+        Runs under the lock, before any change. Nothing else in the folder is touched."""
         self.finish()
+        self.abandon()
         sweep_staging(self.root)
         for folder in (self.root, self.root / EPISODES_DIR):
             with contextlib.suppress(FileNotFoundError):
                 for entry in folder.iterdir():
-                    if entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                        entry.unlink(missing_ok=True)
-        episodes = self.root / EPISODES_DIR
-        if not episodes.is_dir():
-            return
-        named = {EPISODES_DIR}
-        for record in self.episodes():
-            for relative in (record.mp3, *record.files.values()):
-                named.add(str(Path(relative)))
-        for entry in episodes.iterdir():
-            relative = f"{EPISODES_DIR}/{entry.name}"
-            if entry.name.startswith(".") or relative not in named:
-                # Staging of a DAISY edition, a fileset stepping aside, an episode's files
-                # from a publish that never committed.
-                delete_files([entry])
+                    if _leftover(entry, in_episodes=folder.name == EPISODES_DIR):
+                        delete_files([entry])
 
     def settings(self) -> FeedSettings:
         path = self.root / SETTINGS_NAME
