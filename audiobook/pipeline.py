@@ -410,6 +410,11 @@ def make_daisy(output: Path, episode: str) -> Path:
             known = ", ".join(r.id for r in records) or "none"
             raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
         author = store.settings().author
+        from audiobook.publish.daisy import daisy_paths
+
+        if not set(daisy_paths(record.mp3)) & set(record.files.values()):
+            # New files: listed first, so a kill before they are recorded takes them back.
+            store.intend(list(daisy_paths(record.mp3)))
         files, _, zipped = _write_daisy(record, author, output / record.mp3, store.inside)
         # Recorded in the episode (so feed remove deletes it) and offered on the web page.
         site.attach_files(store, record.id, files)
