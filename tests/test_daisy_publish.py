@@ -179,3 +179,19 @@ def test_an_edition_that_cannot_be_written_publishes_nothing(
     assert (out / "feed.xml").read_bytes() == feed
     assert Store(out).episodes() == before
     assert sorted(p.name for p in (out / "episodes").iterdir()) == files
+
+
+def test_the_edition_is_as_readable_as_any_file_the_user_makes(tmp_path: Path) -> None:
+    """Its folder came from mkdtemp (0700) and its zip from mkstemp (0600): a web server
+    reading the folder as another user got 403 for the download index.html offers."""
+    out = tmp_path / "site"
+    build(tiny_article(tmp_path, "a", "可读的一篇"), out, "--daisy")
+    record = next(iter(_records(out).values()))
+    plain_dir, plain_file = tmp_path / "plain", tmp_path / "plain.txt"
+    plain_dir.mkdir()
+    plain_file.write_text("x")
+    folder, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
+    assert folder.stat().st_mode & 0o777 == plain_dir.stat().st_mode & 0o777
+    assert archive.stat().st_mode & 0o777 == plain_file.stat().st_mode & 0o777
+    for inside in folder.iterdir():
+        assert inside.stat().st_mode & 0o777 == plain_file.stat().st_mode & 0o777, inside
