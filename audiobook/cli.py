@@ -8,11 +8,14 @@ stderr and a non-zero exit; tracebacks are for our bugs only, and only with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -48,8 +51,43 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Stderr(Console):
+    """Status and progress on stderr. Nobody reading it (a closed pipe) is no reason to stop a
+    build: status goes quiet and the command carries on (rich would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())  # the interpreter's last flush too
+            os.close(devnull)
+
+
+err = _Stderr(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound exactly as Ctrl-C is: staging removed, workers stopped, the lock
+    let go of, nothing half-published (then exit 143, as a process killed by it would)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill``, a service manager, a CI timeout) raises
+    :class:`Terminated` in the main thread instead of ending the process on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def friendly(func: F) -> F:
@@ -58,10 +96,14 @@ def friendly(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except AudiobookError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except Terminated:
+            err.print("terminated: nothing was published", markup=False)
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             err.print("interrupted: nothing was published", markup=False)
             raise typer.Exit(130) from None
@@ -230,6 +272,15 @@ def build(
         str | None,
         typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
     ] = None,
+    replace: Annotated[
+        str | None,
+        typer.Option(
+            "--replace",
+            help="Put this build in the place of episode ID (see feed list), even if it is "
+            "another article. Without it, only a rebuild of the same article replaces its "
+            "episode.",
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
@@ -301,6 +352,7 @@ def build(
         volume=volume,
         concurrency=concurrency,
         base_url=base_url,
+        replace=replace,
         title=title,
         lexicon=lexicon,
         daisy=daisy,

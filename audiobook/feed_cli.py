@@ -240,8 +240,10 @@ def serve_command(
     """
     from audiobook.serve import serve
 
-    typer.echo(f"serving {folder} at http://{host}:{port}/ (feed: /feed.xml)", err=True)
+    def ready(url: str) -> None:
+        typer.echo(f"serving {folder} at {url} (feed: {url}feed.xml)", err=True)
+
     try:
-        serve(folder, host, port)
+        serve(folder, host, port, on_ready=ready)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +65,22 @@ def _bare_main() -> Iterator[None]:
     finally:
         if main is not None:
             sys.modules["__main__"] = main
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while a worker may be starting: interrupted half-way, a
+    worker the pool does not know of yet would outlive the build (and fail noisily once the
+    parent is gone). They are delivered, and the build stops, right after."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
 
 
 def cpu_workers() -> int:
@@ -134,7 +151,7 @@ def synthesize_ordered(
                     on_done(index)
                 yield index, hit
                 continue
-            with _bare_main():  # submit may start a worker
+            with _bare_main(), _signals_deferred():  # submit may start a worker
                 future = pool.submit(_speak, text)
             yield index, future
 
@@ -154,5 +171,25 @@ def synthesize_ordered(
                 if error is not None or speech is None:
                     raise ItemError(index, error or "the engine returned nothing")
                 yield Done(index, speech, True)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after the
+            # texts they hold (a book's worth could be queued).
+            stop_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what a pool has not started and end its worker processes at once."""
+    # The processes are private to the executor (public only from Python 3.14 on); one being
+    # started this instant is not among them yet, but is among this process's children.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes += [p for p in multiprocessing.active_children() if p not in processes]
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)

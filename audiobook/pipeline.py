@@ -8,10 +8,13 @@ renders progress and errors; scripts can call them directly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
+import re
 import shutil
-import tempfile
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,14 +24,15 @@ from pathlib import Path
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import ConfigError, PublishError
+from audiobook.errors import ConfigError, InputError, PublishError
 from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.paths import cache_root
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
 from audiobook.publish.cover import check_cover, stage_cover
 from audiobook.publish.feed import xml_text
-from audiobook.publish.store import EpisodeRecord, Store
+from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, Store, disk_error
+from audiobook.publish.store import staging as stage_folder
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.publish.urls import public_url
 from audiobook.synth import Fallback, FallbackUse, RetryPolicy, SegmentCache, synthesize_iter
@@ -73,6 +77,10 @@ class BuildOptions:
     #: Show artwork to publish with this build (square RGB JPEG/PNG, 1400–3000 px); it
     #: becomes the feed's cover setting, as ``audiobook feed set cover`` would make it.
     cover: Path | None = None
+    #: Replace this episode (id or guid) with the build, even if it is another article.
+    #: Without it, a rebuild of the same article replaces its episode and any other article
+    #: is a new episode, whatever its title.
+    replace: str | None = None
     #: Reuse segment audio from earlier builds (content-addressed by engine, voice and text).
     cache: bool = True
     cache_dir: Path | None = None
@@ -208,26 +216,49 @@ def _front_end_in_child(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from audiobook.parallel import _bare_main
+    from audiobook.parallel import _bare_main, stop_workers
 
     spawn = multiprocessing.get_context("spawn")
     args = (source, options, engine.needs_normalised_text, engine.max_chars, lexicon)
     with _bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        return pool.submit(_front_end, *args).result()
+        try:
+            return pool.submit(_front_end, *args).result()
+        except BaseException:
+            stop_workers(pool)  # interrupted: the child stops too, not minutes later
+            raise
+
+
+#: A title longer than this is cut (with …): podcast apps show a line or two, and a title is
+#: repeated in the feed, the page, the ID3 tags and the DAISY edition.
+TITLE_MAX = 200
+#: Terminal escape sequences (CSI such as ``\x1b[31m``, OSC, two-character escapes).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean_title(text: str) -> str:
+    """A title fit to publish: terminal escapes and control characters (C0, DEL, C1) gone,
+    white space collapsed, at most :data:`TITLE_MAX` characters."""
+    text = _ESCAPES.sub("", text)
+    text = "".join(
+        (" " if c.isspace() else "") if unicodedata.category(c) == "Cc" else c for c in text
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
 
 
 def episode_title(prepared: Prepared, override: str | None = None) -> str:
     """The title a listener sees: given, the article's own, or the lead's first sentence."""
-    if override and override.strip():
-        return " ".join(override.split())
-    if prepared.article.title:
-        return prepared.article.title
+    if override and clean_title(override):
+        return clean_title(override)
+    if prepared.article.title and clean_title(prepared.article.title):
+        return clean_title(prepared.article.title)
     for section in prepared.article.sections:
         for paragraph in section.paragraphs:
             first = paragraph.strip()
             if first:
                 for stop in "。！？!?":
                     first = first.split(stop)[0]
+                first = clean_title(first)
                 return first[:LEAD_TITLE_MAX] + ("…" if len(first) > LEAD_TITLE_MAX else "")
     return Path(prepared.document.source).stem
 
@@ -241,6 +272,8 @@ def build(
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
+    if options.lexicon is not None and not options.lexicon.is_file():
+        raise ConfigError(f"{options.lexicon}: no such lexicon file")
     # Voice settings are checked (profiles.Profile) before the text is even read: a bad
     # value is the user's to fix at once, whichever engine would have spoken it.
     profile = profiles.with_overrides(
@@ -260,6 +293,8 @@ def build(
     prepared = None if book else prepare(source, options.clean)
     _check_output(options.output)
     Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
+    if options.replace is not None:  # before minutes of speech, and again when publishing
+        _replaced(Store(options.output), options.replace, Store(options.output).episodes())
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
     fallback = _fallback(options.fallback, profile, choice, report)
@@ -273,11 +308,38 @@ def build(
         )
     else:
         segments = _segments(prepared.article, choice.engine, options.lexicon)
+    _check_size(prepared.document.source, segments, options.output)
     title = episode_title(prepared, options.title)
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
     store = Store(options.output)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=options.output))
+    stage = contextlib.ExitStack()
+    try:
+        staging = stage.enter_context(stage_folder(options.output))
+    except OSError as exc:
+        raise disk_error(options.output, exc) from exc
+    with stage:
+        result = _speak_and_publish(
+            staging, store, prepared, segments, title, choice, cache, options, report,
+            retry, fallback,
+        )  # fmt: skip
+    return result
+
+
+def _speak_and_publish(
+    staging: Path,
+    store: Store,
+    prepared: Prepared,
+    segments: tuple[Segment, ...],
+    title: str,
+    choice: engines.Choice,
+    cache: SegmentCache | None,
+    options: BuildOptions,
+    report: Reporter,
+    retry: RetryPolicy,
+    fallback: Fallback | None,
+) -> BuildResult:
+    """Speak, encode into ``staging`` and publish."""
     try:
         staged_mp3 = staging / "episode.mp3"
         titles = [s.title for s in prepared.article.sections]
@@ -297,9 +359,60 @@ def build(
         result = _publish(
             store, staging, prepared, title, choice, assembled, options, report, fallback
         )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        # Staging is in the output folder: a full or read-only disk shows here first.
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        raise disk_error(options.output, exc) from exc
     return result
+
+
+#: The most characters one build speaks: about 53 hours of speech, a long audiobook. A
+#: larger text (a 5 MB article is some 108 hours and 17 GB of audio spool) is refused before
+#: any speech, to be split into parts.
+MAX_SPOKEN_CHARS = 1_000_000
+#: Mandarin read aloud, at the slower of the voices: the seed takes 0.26 s a character with
+#: espeak-ng (the edge voices about 0.19), pauses included.
+SECONDS_PER_CHAR = 0.27
+#: Disk a second of speech takes while building: the PCM spool (16-bit mono at up to 24 kHz)
+#: and the MP3 (64 kbit/s), both in the output folder's staging.
+DISK_BYTES_PER_SECOND = 24_000 * 2 + 64_000 // 8
+#: Room kept free beyond the estimate (the store, the page, other files).
+DISK_MARGIN_BYTES = 64 * 1024 * 1024
+
+
+def _check_size(source: str, segments: Sequence[Segment], output: Path) -> None:
+    """Refuse, before any speech, a text longer than :data:`MAX_SPOKEN_CHARS`, and one whose
+    audio would not fit on the output folder's disk (exit 4, one line) — not hours later."""
+    chars = sum(len(s.display_text) for s in segments)
+    hours = chars * SECONDS_PER_CHAR / 3600
+    if chars > MAX_SPOKEN_CHARS:
+        limit = MAX_SPOKEN_CHARS * SECONDS_PER_CHAR / 3600
+        raise InputError(
+            f"{source}: {chars:,} characters to speak (about {hours:.0f} hours); a build speaks "
+            f"at most {MAX_SPOKEN_CHARS:,} (about {limit:.0f} hours): split it into parts"
+        )
+    needed = int(chars * SECONDS_PER_CHAR * DISK_BYTES_PER_SECOND) + DISK_MARGIN_BYTES
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        return
+    if free < needed:
+        raise PublishError(
+            f"{output}: about {_size(needed)} free needed for {_duration(hours)} of audio, "
+            f"{_size(free)} free"
+        )
+
+
+def _duration(hours: float) -> str:
+    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def _fallback(
@@ -325,26 +438,43 @@ def _find_ffmpeg() -> None:
 
 
 def _check_output(folder: Path) -> None:
-    """Refuse an unusable output folder before minutes of synthesis, not after."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise PublishError(f"{folder}: cannot write episodes here ({exc.strerror or exc})") from exc
+    """Refuse an unusable output folder before minutes of synthesis, not after — without
+    creating it: a build that fails before it publishes leaves no trace (the folder is made
+    when its staging is)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise PublishError(f"{folder}: cannot write episodes here ({existing} is not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(existing) else "permission denied"
+        raise PublishError(f"{folder}: cannot write episodes here ({why})")
+
+
+def _read_only(folder: Path) -> bool:
+    with contextlib.suppress(OSError, AttributeError):
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return False
 
 
 def make_daisy(output: Path, episode: str) -> Path:
     """Write the DAISY 2.02 edition of a published episode (by id or MP3 path); return its zip."""
     store = Store(output)
-    wanted = Path(episode).name.removesuffix(".mp3")
+    wanted = Path(episode).name
     with store.locked():
         records = store.episodes()
-        record = next((r for r in records if r.id == wanted), None)
+        record = next(
+            (r for r in records if wanted in (r.id, Path(r.mp3).name, Path(r.mp3).stem)), None
+        )
         if record is None:
             known = ", ".join(r.id for r in records) or "none"
             raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
         author = store.settings().author
+        from audiobook.publish.daisy import daisy_paths
+
+        if not set(daisy_paths(record.mp3)) & set(record.files.values()):
+            # New files: listed first, so a kill before they are recorded takes them back.
+            store.intend(list(daisy_paths(record.mp3)))
         files, _, zipped = _write_daisy(record, author, output / record.mp3, store.inside)
         # Recorded in the episode (so feed remove deletes it) and offered on the web page.
         site.attach_files(store, record.id, files)
@@ -394,7 +524,7 @@ def _publish(
     """Stage every file of the episode, then publish under the folder's lock (see
     :mod:`audiobook.publish.site` for the write order that keeps readers and failures safe)."""
     used = tuple(fallback.used) if fallback is not None else ()
-    title = xml_text(title).strip() or Path(prepared.document.source).stem
+    title = clean_title(xml_text(title)) or Path(prepared.document.source).stem
     staged_mp3 = staging / "episode.mp3"
     chapters = [asdict(c) for c in assembled.chapters]
     cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3),
@@ -434,8 +564,16 @@ def _publish(
         if staged_cover is not None:
             settings.cover = staged_cover.name
         records = store.episodes()
-        episode_id = site.episode_id(title, Path(prepared.document.source).stem, records)
-        previous = next((r for r in records if r.id == episode_id), None)
+        article = article_key(prepared.document)
+        if options.replace is not None:
+            previous = _replaced(store, options.replace, records)
+        else:
+            previous = next((r for r in records if _same_article(r, article, prepared)), None)
+        episode_id = (
+            previous.id
+            if previous
+            else site.episode_id(title, Path(prepared.document.source).stem, records)
+        )
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         id3.write_tags(
             staged_mp3,
@@ -446,21 +584,28 @@ def _publish(
             language=prepared.article.language,
             chapters=assembled.chapters,
         )
-        names = site.episode_files(episode_id)
+        # New names for this build's files: the published feed keeps naming the old ones
+        # (if any) until the commit, and they are deleted after it (see site.commit).
+        names = site.episode_files(episode_id, site.new_version())
+        while any((options.output / name).exists() for name in names.values()):
+            names = site.episode_files(episode_id, site.new_version())
         staged = {names["mp3"]: staged_mp3, names["chapters"]: staging / "chapters.json",
                   names["build"]: staging / "build.json"}  # fmt: skip
         for key, path in transcripts.items():
             staged[names[key]] = path
         files = {k: v for k, v in names.items() if v in staged}
+        # The guid stays with the article: an app that has it fetches nothing new, so
+        # another article put in an episode's place (--replace) gets a guid of its own.
+        same = previous is not None and _same_article(previous, article, prepared)
         record = EpisodeRecord(
             id=episode_id,
-            guid=previous.guid if previous else f"urn:uuid:{uuid.uuid4()}",
+            guid=previous.guid if previous and same else f"urn:uuid:{uuid.uuid4()}",
             title=title,
             mp3=names["mp3"],
             bytes=staged_mp3.stat().st_size,
             duration_s=round(assembled.duration_s, 3),
-            pub_date=previous.pub_date if previous else now,
-            updated=now if previous else None,
+            pub_date=previous.pub_date if same else now,
+            updated=now if same else None,
             engine=choice.settings.engine,
             voice=choice.engine.describe(),
             chapters=chapters,
@@ -468,6 +613,7 @@ def _publish(
             source=prepared.document.source,
             files=files,
             cues=cues,
+            article=article,
         )
         if options.daisy:
             # In the same commit as the episode: it is never published without the edition
@@ -478,15 +624,14 @@ def _publish(
             record.files.update(daisy)
             staged.update({daisy["daisy"]: fileset, daisy["daisy_zip"]: zipped})
         records = [r for r in records if r.id != episode_id] + [record]
+        # A rebuild's old files (an old DAISY edition of the previous audio too) go once the
+        # feed names the new ones.
+        obsolete = [previous.mp3, *previous.files.values()] if previous else []
         site.commit(
             store, settings, records, staged=staged, cover=staged_cover,
             save_settings=options.base_url is not None or staged_cover is not None,
+            obsolete=obsolete,
         )  # fmt: skip
-        # A rebuild without transcripts must not leave the old ones linked from nowhere, nor
-        # an old DAISY edition of the previous audio (``--daisy`` replaced it in the commit).
-        for key in ("vtt", "srt", *site.DAISY_KEYS):
-            if previous and key in previous.files and key not in record.files:
-                site.delete_files([store.inside(previous.files[key])])
     report.note(f"episode: {options.output / names['mp3']}")
     if options.daisy:
         report.note(f"daisy: {options.output / record.files['daisy_zip']}")
@@ -502,6 +647,31 @@ def _publish(
         loudness=assembled.loudness,
     )
     return BuildResult(episode, store.feed_path, record, used)
+
+
+def article_key(document: Document) -> str:
+    """What makes two builds the same article: the same file (by its absolute path, so an
+    edited article is still itself), or for stdin the same text."""
+    if document.source == "<stdin>":
+        return "sha256:" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    return f"file:{Path(document.source).resolve()}"
+
+
+def _same_article(record: EpisodeRecord, article: str, prepared: Prepared) -> bool:
+    if record.article is not None:
+        return record.article == article
+    # Recorded before articles had keys: the same file as given (stdin is never the same).
+    source = prepared.document.source
+    return source != "<stdin>" and record.source == source
+
+
+def _replaced(store: Store, episode: str, records: list[EpisodeRecord]) -> EpisodeRecord:
+    """The episode ``--replace`` names (by id or guid), or a one-line error."""
+    found = next((r for r in records if episode in (r.id, r.guid)), None)
+    if found is None:
+        known = ", ".join(r.id for r in records) or "none"
+        raise ConfigError(f"--replace {episode}: no such episode in {store.root} ({known})")
+    return found
 
 
 def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:

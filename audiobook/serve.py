@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiohttp import web
@@ -37,28 +38,79 @@ MIME_TYPES = (
     (".smil", "application/smil"),
 )
 #: The store's own files: not for listeners (local paths, settings, build records).
-PRIVATE = ("episodes.json", "feed.json", ".build.json")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PRIVATE_NAMES = ("episodes.json", "feed.json")
+PRIVATE_SUFFIXES = (".build.json",)
 
 
 def mime_type(name: str) -> str | None:
     return next((mime for suffix, mime in MIME_TYPES if name.endswith(suffix)), None)
 
 
-@web.middleware
-async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """404 for hidden and private files before aiohttp looks at the disk."""
-    parts = request.path.split("/")
-    if any(p.startswith(".") for p in parts if p) or request.path.endswith(PRIVATE):
-        raise web.HTTPNotFound()
-    return await handler(request)
+def private(relative: Path) -> bool:
+    """Is this file, named by its *resolved* path inside the folder, kept from listeners?
+
+    Hidden files and folders (the lock, staging, temporary files), the store and the feed
+    settings (local source paths, settings) and build records. Decided on the file the request
+    resolves to, so no spelling of the path (a trailing slash, ``%2f``, ``//``, a query, a
+    symlink) reaches one of them.
+    """
+    parts = relative.parts
+    return (
+        not parts
+        or any(p.startswith(".") for p in parts)
+        or parts[-1] in PRIVATE_NAMES
+        or parts[-1].endswith(PRIVATE_SUFFIXES)
+    )
+
+
+def resolve(folder: Path, tail: str) -> Path | None:
+    """The public file ``tail`` (the decoded request path, without its leading slash) names
+    inside ``folder`` (already resolved), or None: outside the folder (by ``..`` or a symlink),
+    missing, not a regular file, spelled as a folder (a trailing slash), or private."""
+    if not tail or tail.endswith("/") or "\x00" in tail:
+        return None
+    try:
+        path = (folder / tail).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    return None if private(path.relative_to(folder)) else path
+
+
+def _range(request: web.Request, size: int) -> tuple[dict[str, str] | None, bool]:
+    """How to answer the request's Range header (RFC 9110 §14.2): ``(headers, unsatisfiable)``
+    with the request's headers to serve with (None: as they are). A unit other than bytes is
+    ignored (the whole file, 200), and so is a set of several ranges (the whole file is a valid
+    answer, and clients asking for several ranges at once accept it); ``bytes=-0`` asks for
+    no bytes at all, which no file satisfies (416)."""
+    value = request.headers.get("Range")
+    if value is None:
+        return None, False
+    unit, _, spec = value.partition("=")
+    spec = spec.replace(" ", "")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        drop = ("range", "if-range")
+        return {k: v for k, v in request.headers.items() if k.lower() not in drop}, False
+    suffix = spec.removeprefix("-")
+    return None, spec.startswith("-") and suffix.isdigit() and int(suffix) == 0
+
+
+class _FileResponse(web.FileResponse):
+    """A file answered as if the request had ``headers`` (None: its own), so that a Range
+    header RFC 9110 says to ignore is ignored rather than refused."""
+
+    def __init__(self, path: Path, headers: dict[str, str] | None) -> None:
+        super().__init__(path)
+        self._as_if = headers
+
+    async def prepare(self, request: web.BaseRequest):  # type: ignore[no-untyped-def]
+        if self._as_if is not None:
+            request = request.clone(headers=self._as_if)
+        return await super().prepare(request)
 
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
-    mime = mime_type(request.path if request.path != "/" else "/index.html")
-    if mime and response.status in (200, 206, 304):
-        response.headers["Content-Type"] = mime
     # Static, public files: any web player may fetch them, including by range (aiohttp's
     # FileResponse sends Accept-Ranges itself).
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -73,11 +125,28 @@ def make_app(root: Path) -> web.Application:
     if not folder.is_dir():
         raise ConfigError(f"{root}: no such folder to serve (build an episode into it first)")
 
+    async def send(request: web.Request, path: Path) -> web.StreamResponse:
+        size = path.stat().st_size
+        headers, unsatisfiable = _range(request, size)
+        if unsatisfiable:
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        response = _FileResponse(path, headers)
+        mime = mime_type(path.name)
+        if mime:
+            response.headers["Content-Type"] = mime
+        return response
+
     async def index(request: web.Request) -> web.StreamResponse:
         page = folder / "index.html"
         if not page.is_file():
             raise web.HTTPNotFound(text="no index.html here yet; the feed is at /feed.xml")
-        return web.FileResponse(page)
+        return await send(request, page)
+
+    async def static(request: web.Request) -> web.StreamResponse:
+        path = resolve(folder, request.match_info["tail"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return await send(request, path)
 
     async def preflight(request: web.Request) -> web.StreamResponse:
         return web.Response(
@@ -89,24 +158,43 @@ def make_app(root: Path) -> web.Application:
             },
         )
 
-    app = web.Application(middlewares=[_guard])
+    app = web.Application()
     app.router.add_get("/", index)
     app.router.add_route("OPTIONS", "/{tail:.*}", preflight)
-    app.router.add_static("/", folder, show_index=False, follow_symlinks=False)
+    app.router.add_get("/{tail:.*}", static)
     app.on_response_prepare.append(_headers)
     return app
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted (Ctrl-C)."""
-    web.run_app(
-        make_app(root),
-        host=host,
-        port=port,
-        print=lambda _: None,
-        access_log=None,
-        handle_signals=True,
-    )
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (port 0: one the OS picks)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(
+    root: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until interrupted (Ctrl-C). ``on_ready`` gets the address really listened on
+    (with ``port=0``, the port the OS picked)."""
+    app = make_app(root)
+    sock = listen(host, port)
+    bound = sock.getsockname()
+    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+    if on_ready is not None:
+        on_ready(f"http://{shown}:{bound[1]}/")
+    web.run_app(app, sock=sock, print=lambda _: None, access_log=None, handle_signals=True)
 
 
 @contextlib.contextmanager

@@ -50,11 +50,11 @@ def env() -> dict[str, str]:
     return out
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m audiobook ARGS`` as a user runs it (its exit code is the caller's to check)."""
     return subprocess.run(
-        [sys.executable, "-m", "audiobook", *args], capture_output=True, text=True, env=env(),
-        cwd=ROOT, check=False,
+        [sys.executable, "-m", "audiobook", *args], capture_output=True, text=True,
+        env={**env(), **(env_extra or {})}, cwd=ROOT, check=False,
     )  # fmt: skip
 
 

@@ -111,15 +111,20 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
     assert _daisy_links(out) == {}
     build(article, out, "--title", "将被删除", "--daisy")
     record = _records(out)["将被删除"]
+    daisy, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
     assert daisy.is_dir() and archive.is_file() and _daisy_links(out)
     build(article, out, "--title", "将被删除", "--daisy")  # over the edition it has
-    assert daisy.is_dir() and archive.is_file() and "daisy" in _records(out)["将被删除"].files
-    assert not [p.name for p in daisy.parent.iterdir() if p.name.endswith(".old")]
+    record = _records(out)["将被删除"]
+    assert not daisy.exists() and not archive.exists()  # each build's files have new names
+    daisy, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
+    assert daisy.is_dir() and archive.is_file() and "daisy" in record.files
+    assert not [p.name for p in daisy.parent.iterdir() if p.name.startswith(".")]
     # feed remove deletes every file of the episode: audio, chapters, transcripts, build
     # record and the DAISY fileset and zip.
+    stem = record.mp3.removeprefix("episodes/").removesuffix(".mp3")
     own = sorted(p.name for p in (out / "episodes").iterdir() if p.name.startswith(record.id + "."))
     assert {".mp3", ".vtt", ".srt", ".chapters.json", ".build.json", ".daisy", ".daisy.zip"} == {
-        name.removeprefix(record.id) for name in own
+        name.removeprefix(stem) for name in own
     }
     proc = cli("feed", "remove", record.id, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -174,3 +179,19 @@ def test_an_edition_that_cannot_be_written_publishes_nothing(
     assert (out / "feed.xml").read_bytes() == feed
     assert Store(out).episodes() == before
     assert sorted(p.name for p in (out / "episodes").iterdir()) == files
+
+
+def test_the_edition_is_as_readable_as_any_file_the_user_makes(tmp_path: Path) -> None:
+    """Its folder came from mkdtemp (0700) and its zip from mkstemp (0600): a web server
+    reading the folder as another user got 403 for the download index.html offers."""
+    out = tmp_path / "site"
+    build(tiny_article(tmp_path, "a", "可读的一篇"), out, "--daisy")
+    record = next(iter(_records(out).values()))
+    plain_dir, plain_file = tmp_path / "plain", tmp_path / "plain.txt"
+    plain_dir.mkdir()
+    plain_file.write_text("x")
+    folder, archive = out / record.files["daisy"], out / record.files["daisy_zip"]
+    assert folder.stat().st_mode & 0o777 == plain_dir.stat().st_mode & 0o777
+    assert archive.stat().st_mode & 0o777 == plain_file.stat().st_mode & 0o777
+    for inside in folder.iterdir():
+        assert inside.stat().st_mode & 0o777 == plain_file.stat().st_mode & 0o777, inside

@@ -12,6 +12,7 @@ distribution, so a reader never sees half an edition.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -23,7 +24,7 @@ from lxml import etree
 
 from audiobook.errors import PublishError
 from audiobook.models import Cue
-from audiobook.publish.store import EpisodeRecord, atomic_write, replace_dir
+from audiobook.publish.store import _UMASK, EpisodeRecord, atomic_write, replace_dir
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DOCTYPE = (
@@ -71,6 +72,9 @@ def write_daisy(book: Book, mp3: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".daisy-", dir=target.parent))
     try:
+        # mkdtemp makes the folder private (0700); a published one is as readable as any
+        # folder the user makes (a web server reads it as another user).
+        os.chmod(staging, 0o777 & ~_UMASK)
         shutil.copyfile(mp3, staging / AUDIO_NAME)
         sections = sorted({c.section for c in book.cues})
         durations = {s: sum(e - b for (cue, b, e) in clips if cue.section == s) for s in sections}
@@ -231,6 +235,7 @@ def _zip(folder: Path) -> Path:
     out = folder.with_name(folder.name + ".zip")
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # not private, as mkstemp makes it
         with open(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
             for path in sorted(folder.rglob("*")):
                 compress = zipfile.ZIP_STORED if path.suffix == ".mp3" else zipfile.ZIP_DEFLATED

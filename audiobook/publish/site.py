@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -24,10 +24,13 @@ from audiobook.publish.page import render_page
 from audiobook.publish.slug import slugify
 from audiobook.publish.store import (
     EPISODES_DIR,
+    INTENT_NAME,
     EpisodeRecord,
     FeedSettings,
     Store,
-    atomic_write,
+    crash_point,
+    delete_files,
+    disk_error,
     replace_dir,
 )
 
@@ -37,24 +40,29 @@ DAISY_KEYS = ("daisy", "daisy_zip")
 
 
 def episode_id(title: str, fallback: str, records: list[EpisodeRecord]) -> str:
-    """The ASCII id (and file stem) of the episode titled ``title``.
-
-    The same title keeps its id (so a rebuild replaces the episode and keeps its guid); a
-    different title whose pinyin happens to match (公式 / 攻势) gets a numbered id instead of
-    silently replacing the other article.
-    """
+    """A new ASCII id (and file stem) for an episode titled ``title``: its slug, numbered if
+    another episode has it (an article with the same title, or one whose pinyin happens to
+    match: 公式 / 攻势), so no article silently replaces another. A rebuild of the same
+    article keeps its old id; the caller looks that up (see ``pipeline._publish``)."""
     base = slugify(title, fallback=fallback)
-    taken = {r.id: r.title for r in records}
+    taken = {r.id for r in records}
     candidate, n = base, 1
-    while candidate in taken and taken[candidate] != title:
+    while candidate in taken:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
 
 
-def episode_files(episode: str) -> dict[str, str]:
-    """Where each of an episode's files lives, relative to the output folder."""
-    stem = f"{EPISODES_DIR}/{episode}"
+def new_version() -> str:
+    """A fresh version tag for an episode's files (8 hex digits)."""
+    return uuid.uuid4().hex[:8]
+
+
+def episode_files(episode: str, version: str = "") -> dict[str, str]:
+    """Where each of an episode's files lives, relative to the output folder. Each build
+    publishes under a new ``version`` (``<id>.<version>.mp3``…), so a rebuild's files never
+    overwrite the ones the published feed still names (see :func:`commit`)."""
+    stem = f"{EPISODES_DIR}/{episode}" + (f".{version}" if version else "")
     return {
         "mp3": f"{stem}.mp3",
         "chapters": f"{stem}.chapters.json",
@@ -79,30 +87,53 @@ def commit(
     staged: Mapping[str, Path] | None = None,
     cover: Path | None = None,
     save_settings: bool = False,
+    obsolete: Iterable[str] = (),
 ) -> None:
-    """Publish ``records`` (moving ``staged`` files to their names first, and a checked
-    ``cover`` image into the folder under its own name). Holds no lock itself: call it inside
+    """Publish ``records`` as one transaction (see :meth:`Store.begin`): move ``staged`` files
+    to their (new, unpublished) names and a checked ``cover`` image into the folder, commit,
+    then apply: settings, store, page, feed, and last delete ``obsolete`` files (relative
+    names nothing published will name any more). Holds no lock itself: call it inside
     ``store.locked()``."""
     outputs = render(store, settings, records)
     moves = [(store.inside(relative), source) for relative, source in (staged or {}).items()]
     if cover is not None:
         moves.append((store.root / cover.name, cover))
+    named = {str(Path(name)) for r in records for name in (r.mp3, *r.files.values())}
+    gone = sorted({str(Path(name)) for name in obsolete} - named)
+    moved: list[Path] = []
     try:
+        new = [t.relative_to(store.root).as_posix() for t, _ in moves if t.parent != store.root]
+        if new:
+            store.intend(new)
         for target, source in moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():  # a fileset (the DAISY edition): swapped in whole
                 replace_dir(source, target)
-                continue
-            with open(source, "rb") as handle:
-                os.fsync(handle.fileno())
-            source.replace(target)
-        if save_settings:
-            store.save_settings(settings)
-        store.save_episodes(records)
-        atomic_write(store.root / PAGE_NAME, outputs[PAGE_NAME])
-        atomic_write(store.feed_path, outputs["feed.xml"])
+            else:
+                with open(source, "rb") as handle:
+                    os.fsync(handle.fileno())
+                source.replace(target)
+            if target.parent != store.root:  # an episode's file, under a name of its own
+                moved.append(target)
+            crash_point(f"move {target.name}")
+        store.begin(
+            settings=settings if save_settings else None,
+            episodes=records,
+            derived={PAGE_NAME: outputs[PAGE_NAME], "feed.xml": outputs["feed.xml"]},
+            obsolete=gone,
+        )
     except OSError as exc:
-        raise PublishError(f"{store.root}: cannot publish ({exc.strerror or exc})") from exc
+        delete_files(moved)  # not committed: nothing names them
+        with contextlib.suppress(OSError):
+            (store.root / INTENT_NAME).unlink(missing_ok=True)
+        raise disk_error(store.root, exc) from exc
+    try:
+        store.finish()
+    except OSError as exc:
+        raise PublishError(
+            f"{store.root}: published, but the feed could not be brought up to date "
+            f"({exc.strerror or exc}); the next audiobook command in this folder finishes it"
+        ) from exc
 
 
 def remove_episode(store: Store, episode: str) -> EpisodeRecord:
@@ -115,21 +146,12 @@ def remove_episode(store: Store, episode: str) -> EpisodeRecord:
             known = ", ".join(r.id for r in records) or "none"
             raise ConfigError(f"no episode {episode!r} in {store.root} (episodes: {known})")
         # Checked before anything changes: a hand-edited path outside episodes/ refuses all.
-        paths = [store.inside(name) for name in {found.mp3, *found.files.values()}]
-        commit(store, store.settings(), [r for r in records if r is not found])
-        delete_files(paths)
+        names = sorted({found.mp3, *found.files.values()})
+        for name in names:
+            store.inside(name)
+        remaining = [r for r in records if r is not found]
+        commit(store, store.settings(), remaining, obsolete=names)
     return found
-
-
-def delete_files(paths: Iterable[Path]) -> None:
-    """Delete episode files and folders (a DAISY fileset is a folder); missing ones are fine.
-    Callers resolve the paths with ``Store.inside`` first."""
-    for path in paths:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
 
 
 def attach_files(store: Store, episode: str, files: Mapping[str, str]) -> EpisodeRecord:

@@ -9,17 +9,24 @@ that fails or is killed leaves the published files exactly as they were.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: staging is swept by age alone
+    fcntl = None  # type: ignore[assignment]
 
 from audiobook.errors import ConfigError, PublishError
 from audiobook.publish.urls import URL_KEYS, public_url
@@ -27,7 +34,30 @@ from audiobook.publish.urls import URL_KEYS, public_url
 STORE_NAME = "episodes.json"
 SETTINGS_NAME = "feed.json"
 LOCK_NAME = ".audiobook.lock"
+#: The publishing journal: written (atomically) once every new file is in place under its
+#: own new name; its presence is the commit. See :meth:`Store.finish`.
+JOURNAL_NAME = ".audiobook.journal.json"
+#: The new files a publish is about to move in, written before the first: if it dies before
+#: its commit, these (and nothing else) are what the next command deletes.
+INTENT_NAME = ".audiobook.intent.json"
 EPISODES_DIR = "episodes"
+#: Environment variable for crash tests: end the process (``os._exit``, as SIGKILL would) at
+#: the N-th publishing step reached (see :func:`crash_point`).
+CRASH_ENV = "AUDIOBOOK_CRASH_AT"
+_steps = 0
+
+
+def crash_point(step: str) -> None:
+    """A step of publishing at which a crash test may kill the process (``AUDIOBOOK_CRASH_AT=N``
+    ends it at the N-th step reached, ``=move`` at the first step whose name starts so,
+    without cleanup). A no-op otherwise."""
+    global _steps
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    _steps += 1
+    if wanted == str(_steps) or (not wanted.isdigit() and step.startswith(wanted)):
+        os._exit(137)
 
 
 #: Apple Podcasts' category list (top level → subcategories); apps reject other names.
@@ -178,6 +208,24 @@ class EpisodeRecord:
     files: dict[str, str] = field(default_factory=dict)
     #: Sentence cues (text, start_s, end_s) for the web page's transcript.
     cues: list[dict[str, object]] = field(default_factory=list)
+    #: Which article this is (see :func:`audiobook.pipeline.article_key`): a rebuild of the
+    #: same article replaces the episode, another article with the same title does not.
+    article: str | None = None
+
+
+#: Errors of the disk rather than of the program: what a full or read-only disk, a quota or
+#: missing permissions raise while files are written.
+DISK_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG", "ENOENT")
+    if hasattr(errno, name)
+)
+
+
+def disk_error(folder: Path, exc: OSError) -> PublishError:
+    """The one-line publishing failure for ``exc``, raised while writing into ``folder``."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    return PublishError(f"{folder}: cannot publish ({cause})")
 
 
 def _umask() -> int:
@@ -203,6 +251,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if not path.parent.name.startswith("."):  # not staging: a published file
+            crash_point(f"write {path.name}")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -223,6 +273,82 @@ def replace_dir(source: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+STAGING_PREFIX = ".build-"
+STAGING_LOCK = ".lock"
+#: A staging folder without a lock file (one from an older version, or one being created this
+#: instant) is swept only once it is this old.
+STAGING_MAX_AGE_S = 6 * 3600
+
+
+@contextlib.contextmanager
+def staging(root: Path) -> Iterator[Path]:
+    """A private staging folder in ``root`` for one build, locked for as long as the build
+    lives (an ``flock``, which the kernel lets go of when the process dies, however it dies)
+    and removed after. Staging that died with its build is swept first."""
+    root.mkdir(parents=True, exist_ok=True)
+    sweep_staging(root)
+    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    # Locked under another name, then renamed: a sweeper never finds the lock file unlocked
+    # while this build lives (between its creation and the flock).
+    fd = os.open(folder / f"{STAGING_LOCK}.new", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.replace(folder / f"{STAGING_LOCK}.new", folder / STAGING_LOCK)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def sweep_staging(root: Path, max_age_s: float = STAGING_MAX_AGE_S) -> list[Path]:
+    """Remove the staging folders of builds that are gone: their lock is free (the process
+    died: SIGKILL, power loss), or, with no lock to ask, they are older than ``max_age_s``.
+    A live build's staging is never touched. Returns what was removed."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for folder in root.glob(f"{STAGING_PREFIX}*"):
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            if _staging_abandoned(folder, max_age_s):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _staging_abandoned(folder: Path, max_age_s: float) -> bool:
+    try:
+        fd = os.open(folder / STAGING_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        with contextlib.suppress(FileNotFoundError):
+            return time.time() - folder.stat().st_mtime > max_age_s
+        return False
+    except OSError:
+        return False
+    try:
+        if fcntl is None:
+            return time.time() - folder.stat().st_mtime > max_age_s
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live build holds it
+        return True
+    finally:
+        os.close(fd)
+
+
+def delete_files(paths: Iterable[Path]) -> None:
+    """Delete episode files and folders (a DAISY fileset is a folder); missing ones are fine.
+    Callers resolve the paths with ``Store.inside`` first."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        crash_point(f"delete {path.name}")
+
+
 def _fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -230,6 +356,17 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _leftover(entry: Path, *, in_episodes: bool) -> bool:
+    """A hidden temporary file or folder of ours that outlived its writer: an atomic write's
+    temporary file, a DAISY edition's staging, a fileset that was stepping aside."""
+    name = entry.name
+    if not name.startswith("."):
+        return False
+    return name.endswith(".tmp") or (
+        in_episodes and (name.startswith(".daisy-") or name.endswith(".old"))
+    )
 
 
 class Store:
@@ -244,13 +381,109 @@ class Store:
 
     @contextlib.contextmanager
     def locked(self, timeout_s: float = 600) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Hold the folder's lock. Everything done under it is publishing: a file that cannot
+        be written (a full or read-only disk, no permission) is a :class:`PublishError` with
+        its cause in one line, never an internal error."""
         lock = FileLock(str(self.root / LOCK_NAME))
         try:
-            with lock.acquire(timeout=timeout_s):
-                yield
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=timeout_s)
         except Timeout as exc:
             raise PublishError(f"{self.root}: another build holds the lock") from exc
+        except OSError as exc:
+            raise disk_error(self.root, exc) from exc
+        try:
+            self.recover()
+            yield
+        except OSError as exc:
+            raise disk_error(self.root, exc) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                lock.release()
+
+    # Publishing is a transaction. New files go in under new names (an episode's files are
+    # versioned, see site.episode_files), where nothing published points yet; then the journal
+    # is written, atomically: from that instant the change has happened. The journal holds
+    # everything still to do: the settings, the store, the rendered page and feed, and the old
+    # files to delete. Applying it is idempotent, so a process killed anywhere after the
+    # commit is finished by the next command that takes the lock, and one killed before it
+    # leaves only unreferenced new files, which that command sweeps. Old files go last, after
+    # feed.xml no longer names them, so a reader of any published file finds what it names.
+
+    def begin(
+        self,
+        *,
+        settings: FeedSettings | None,
+        episodes: list[EpisodeRecord],
+        derived: dict[str, bytes],
+        obsolete: list[str],
+    ) -> None:
+        """Commit: write the journal of a change whose new files are already in place."""
+        for name in obsolete:
+            self.inside(name)  # refused before anything is decided
+        journal = {
+            "settings": asdict(settings) if settings is not None else None,
+            "episodes": [asdict(e) for e in episodes],
+            "derived": {name: data.decode("utf-8") for name, data in derived.items()},
+            "obsolete": obsolete,
+        }
+        data = json.dumps(journal, ensure_ascii=False).encode("utf-8")
+        atomic_write(self.root / JOURNAL_NAME, data)
+        crash_point("journal")
+
+    def finish(self) -> None:
+        """Apply the journal, if there is one: settings, store, page and feed (each atomically,
+        in that order), then delete the files nothing names any more, then the journal."""
+        path = self.root / JOURNAL_NAME
+        try:
+            journal = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # never written whole (atomic_write): nothing was committed
+            path.unlink()
+            return
+        if journal.get("settings") is not None:
+            self.save_settings(FeedSettings(**journal["settings"]))
+        payload = {"version": 1, "episodes": journal["episodes"]}
+        data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        for name, text in journal["derived"].items():  # the page, then feed.xml
+            atomic_write(self.root / name, text.encode("utf-8"))
+        delete_files(self.inside(name) for name in journal["obsolete"])
+        crash_point("deleted")
+        (self.root / INTENT_NAME).unlink(missing_ok=True)
+        path.unlink()
+        _fsync_dir(self.root)
+
+    def intend(self, names: list[str]) -> None:
+        """Record the new files (relative names) a publish is about to move in."""
+        data = json.dumps(names, ensure_ascii=False).encode("utf-8")
+        atomic_write(self.root / INTENT_NAME, data)
+
+    def abandon(self) -> None:
+        """Delete the new files of a publish that never committed (see :meth:`intend`)."""
+        path = self.root / INTENT_NAME
+        try:
+            names = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # never written whole: nothing was moved yet
+            names = []
+        delete_files(self.inside(name) for name in names)
+        path.unlink()
+
+    def recover(self) -> None:
+        """Finish a change a killed process committed, and take back what an uncommitted one
+        left: the new files it had moved in (its intent), its staging, temporary files.
+        Runs under the lock, before any change. Nothing else in the folder is touched."""
+        self.finish()
+        self.abandon()
+        sweep_staging(self.root)
+        for folder in (self.root, self.root / EPISODES_DIR):
+            with contextlib.suppress(FileNotFoundError):
+                for entry in folder.iterdir():
+                    if _leftover(entry, in_episodes=folder.name == EPISODES_DIR):
+                        delete_files([entry])
 
     def settings(self, *, replacing: Collection[str] = ()) -> FeedSettings:
         """The feed settings, their URLs checked as a flag's would be (``feed.json`` is a file

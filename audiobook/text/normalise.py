@@ -127,11 +127,15 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?<![\d.])(\d{4})年"), _year),
     (re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})([日号])"), _date),
     (re.compile(r"(?<![\d.])(\d{1,2})[:：](\d{2})(?![\d:])"), _time),
-    (re.compile(r"(" + _NUM + r")\s*%\s*[-–~～至到]\s*(" + _NUM + r")\s*%"), _percent_range),
-    (re.compile(r"(" + _NUM + r")\s*[-–~～至到]\s*(" + _NUM + r")\s*%"), _percent_range),
-    (re.compile(r"(" + _NUM + r")\s*[%％]"), _percent),
+    # A number is only tried from its first digit, ``(?<!\d)``: started inside a run of
+    # digits, a match ends where the one from the run's start does, so it cannot succeed
+    # where that failed, and trying every digit of a long run made a line of digits
+    # quadratic (a 300-character segment of digits: 90,000 steps per pattern).
+    (re.compile(r"(?<!\d)(" + _NUM + r")\s*%\s*[-–~～至到]\s*(" + _NUM + r")\s*%"), _percent_range),
+    (re.compile(r"(?<!\d)(" + _NUM + r")\s*[-–~～至到]\s*(" + _NUM + r")\s*%"), _percent_range),
+    (re.compile(r"(?<!\d)(" + _NUM + r")\s*[%％]"), _percent),
     (re.compile(r"(?<![\d.])(" + _NUM + r")\s*[-–~～]\s*(" + _NUM + r")(?![\d.])"), _range),
-    (re.compile(r"(" + _NUM + r")\s*(" + _UNIT_RE + r")(?![A-Za-z])"), _unit),
+    (re.compile(r"(?<!\d)(" + _NUM + r")\s*(" + _UNIT_RE + r")(?![A-Za-z])"), _unit),
     (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|" + _NUM), lambda m: _cardinal(m.group(0))),
     (re.compile(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])"), _acronym),
 )

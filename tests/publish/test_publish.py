@@ -14,12 +14,12 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from episode_builds import EXAMPLE, build, build_command, env, tiny_article
+from episode_builds import EXAMPLE, build, build_args, build_command, cli, env, tiny_article
 from lxml import etree
 from mutagen.mp3 import MP3
 
 from audiobook.errors import PublishError
-from audiobook.publish import site
+from audiobook.publish import store as store_module
 from audiobook.publish.feed import PODCAST_NS
 from audiobook.publish.id3 import read_chapters
 from audiobook.publish.store import Store
@@ -135,14 +135,15 @@ def test_failed_publish_leaves_feed_byte_identical(
     out = tmp_path / "out"
     build(tiny_article(tmp_path, "a", "先发的一篇"), out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    real = site.atomic_write
+    episodes_before = sorted((out / "episodes").iterdir())
+    real = store_module.atomic_write
 
     def failing(path: Path, data: bytes) -> None:
-        if path.name == "feed.xml":
+        if path.name == store_module.JOURNAL_NAME:  # the commit
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(site, "atomic_write", failing)
+    monkeypatch.setattr(store_module, "atomic_write", failing)
     from audiobook import pipeline
 
     with pytest.raises(PublishError, match="No space left"):
@@ -151,6 +152,8 @@ def test_failed_publish_leaves_feed_byte_identical(
             pipeline.BuildOptions(output=out, engine="espeak", cache=False),
         )
     assert (out / "feed.xml").read_bytes() == before["feed.xml"]
+    assert (out / "episodes.json").read_bytes() == before["episodes.json"]
+    assert sorted((out / "episodes").iterdir()) == episodes_before  # new files taken back
     assert not list(out.glob(".build-*")) and not list(out.glob(".*.tmp"))
 
 
@@ -214,3 +217,52 @@ def test_published_files_are_as_readable_as_any_file_the_user_makes(tmp_path: Pa
     plain.write_text("x")
     atomic_write(tmp_path / "feed.xml", b"<rss/>")
     assert (tmp_path / "feed.xml").stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_same_title_different_article_is_a_new_episode(tmp_path: Path) -> None:
+    """The README's own example: every day's article from stdin, titled 今日要闻."""
+    out = tmp_path / "out"
+    first, second = (tiny_article(tmp_path, name, "无题") for name in ("a", "b"))
+    second.write_text(second.read_text("utf-8").replace("第一部分的", "另一篇的"), "utf-8")
+    runs = []
+    for article in (first, second, first):
+        with article.open("rb") as stdin:
+            proc = subprocess.run(
+                [*build_command(Path("-"), out, "--title", "今日要闻")], stdin=stdin, env=env(),
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        runs.append(Store(out).episodes())
+    # Two different articles: two episodes, two guids, the first one's audio kept.
+    assert len(runs[1]) == 2 and len({r.guid for r in runs[1]}) == 2
+    assert runs[1][0] == runs[0][0]
+    assert len({r.id for r in runs[1]}) == 2
+    # The first article again (same text): a rebuild, same id and guid.
+    assert len(runs[2]) == 2
+    again = {r.id: r for r in runs[2]}[runs[0][0].id]
+    assert again.guid == runs[0][0].guid and again.updated is not None
+    assert len(_items(out)) == 2
+
+
+def test_same_file_rebuilt_under_the_same_title_keeps_its_id(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    a, b = tiny_article(tmp_path, "a", "一样的标题"), tiny_article(tmp_path, "b", "一样的标题")
+    build(a, out)
+    build(b, out)  # another file, same title: a new episode
+    build(a, out)  # the first file again: its episode
+    records = Store(out).episodes()
+    assert len(records) == 2 and len({r.guid for r in records}) == 2
+
+
+def test_replace_is_explicit(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(tiny_article(tmp_path, "a", "旧的一篇"), out)
+    (old,) = Store(out).episodes()
+    result = cli(*build_args(tiny_article(tmp_path, "x", "x"), out, "--replace", "nope"))
+    assert result.returncode == 2 and "--replace nope" in result.stderr
+    assert Store(out).episodes() == [old]
+    build(tiny_article(tmp_path, "b", "新的一篇"), out, "--replace", old.id)
+    (new,) = Store(out).episodes()
+    assert new.id == old.id and new.title == "新的一篇"
+    assert new.guid != old.guid  # another article: apps must fetch it
+    assert not (out / old.mp3).exists()
