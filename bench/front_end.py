@@ -100,19 +100,21 @@ def false_positives(news: list[tuple[str, str]], cleaner: Cleaner) -> dict[str, 
 class Recall:
     trials: int = 0
     found: int = 0
-    pasted: int = 0  # characters pasted in
-    hit_chars: int = 0  # pasted characters removed
-    removed_chars: int = 0  # all characters removed (pasted or not)
+    pasted: int = 0  # letters and digits pasted in
+    hit_chars: int = 0  # of them removed
+    removed_chars: int = 0  # all letters and digits removed (pasted or not)
     lost_letters: int = 0  # article letters removed (damage)
 
     def add(self, pasted: tuple[int, int], removals: list[tuple[int, int, str]], text: str) -> None:
+        """Letters and digits only, as for false positives: a removal that takes a keyword
+        with the space or line break around it is exact."""
         s, e = pasted
         self.trials += 1
-        self.pasted += e - s
-        covered = sum(max(0, min(re_, e) - max(rs, s)) for rs, re_, _ in removals)
+        self.pasted += letters(text[s:e])
+        covered = sum(letters(text[max(rs, s) : min(re_, e)]) for rs, re_, _ in removals)
         self.hit_chars += covered
-        self.removed_chars += sum(re_ - rs for rs, re_, _ in removals)
-        self.found += covered * 2 >= e - s
+        self.removed_chars += sum(letters(text[rs:re_]) for rs, re_, _ in removals)
+        self.found += covered * 2 >= letters(text[s:e])
         for rs, re_, _ in removals:
             for a, b in ((rs, min(re_, s)), (max(rs, e), re_)):
                 if b > a:
@@ -212,13 +214,14 @@ def keyword_salting(
         removals = cleaner(spliced)
         for span in spans:
             total.add(span, [r for r in removals if r[0] < span[1] and r[1] > span[0]], spliced)
-        # Damage outside every keyword, counted once per article.
+        # Damage outside every keyword (letters and digits), counted once per article.
         inside = set()
         for s, e in spans:
             inside.update(range(s, e))
-        total.removed_chars += sum(
-            1 for rs, re_, _ in removals for k in range(rs, re_) if k not in inside
+        outside = "".join(
+            spliced[k] for rs, re_, _ in removals for k in range(rs, re_) if k not in inside
         )
+        total.removed_chars += letters(outside)
     return total
 
 
