@@ -107,12 +107,12 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
     """Read and clean an article and convert and structure it (pure after the read)."""
     # The front end is imported on first use: cleaning brings jieba, which a book build's
     # main process never needs (its front end runs in a child, see _front_end).
+    from audiobook.inputs import load
     from audiobook.text.clean import clean
     from audiobook.text.convert import convert
-    from audiobook.text.read import read_source
     from audiobook.text.structure import structure
 
-    document = read_source(source)
+    document = load(source)
     cleaned = clean(
         document.text,
         keep=options.keep,
@@ -120,6 +120,8 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
         extra_keywords=options.keywords,
         keyword_file=options.keyword_file,
     )
+    if document.removals:  # what reading left out (a page's furniture), on the same record
+        cleaned = Cleaned(cleaned.text, document.removals + cleaned.removals)
     article = structure(convert(cleaned.text, options.conversion))
     return Prepared(document, cleaned, article)
 
