@@ -347,6 +347,8 @@ def _publish(
     build_record = {
         "source": prepared.document.source,
         "encoding": prepared.document.encoding,
+        # A fetched page's final address (after redirects): the episode's link in the feed.
+        "link": prepared.document.link,
         "engine": choice.settings.engine,
         "voice": choice.engine.describe(),
         "engine_reason": choice.reason,

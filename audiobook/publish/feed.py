@@ -219,6 +219,8 @@ def render_feed(settings: FeedSettings, episodes: Sequence[EpisodeRecord]) -> by
         entry.extra.language = settings.language
         entry.guid(record.guid, permalink=False)
         entry.title(xml_text(record.title))
+        if record.source and record.source.startswith(("http://", "https://")):
+            entry.link(href=record.source)  # the article's page, for a fetched article
         entry.description(description(record))
         entry.enclosure(public_url(settings.base_url, record.mp3), str(record.bytes), "audio/mpeg")
         entry.pubDate(_when(record.pub_date))
