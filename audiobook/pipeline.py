@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
@@ -52,6 +53,9 @@ class Prepared:
     document: Document
     cleaned: Cleaned
     article: Article
+    #: An edition's record (its articles, each with its own removals and link, and any
+    #: skipped); published in the build record and the episode's show notes.
+    edition: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -204,8 +208,13 @@ def build(
     source: str | Path,
     options: BuildOptions = BuildOptions(),
     reporter: Reporter | None = None,
+    *,
+    prepared: Prepared | None = None,
 ) -> BuildResult:
-    """Article in, episode and updated feed out; on any failure nothing published changes."""
+    """Article in, episode and updated feed out; on any failure nothing published changes.
+
+    ``prepared``: a text front end's result made elsewhere (an edition of many articles,
+    see :mod:`audiobook.edition`), spoken and published as an article's would be."""
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
@@ -213,8 +222,9 @@ def build(
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
     threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
-    book = _isolate(source)
-    prepared = None if book else prepare(source, options.clean)
+    book = prepared is None and _isolate(source)
+    if prepared is None and not book:
+        prepared = prepare(source, options.clean)
     _check_output(options.output)
     profile = profiles.with_overrides(
         profiles.load(options.profile),
@@ -355,6 +365,7 @@ def _publish(
         "settings": asdict(choice.settings),
         "removals": [asdict(r) for r in prepared.cleaned.removals],
         "sections": [s.title for s in prepared.article.sections],
+        **({"edition": prepared.edition} if prepared.edition else {}),
         # Measured on the finished MP3 (see audiobook.audio): what a listener will hear.
         "loudness": asdict(assembled.loudness) if assembled.loudness else None,
     }
@@ -404,6 +415,7 @@ def _publish(
             source=prepared.document.source,
             files=files,
             cues=cues,
+            articles=list(prepared.edition["notes"]) if prepared.edition else [],
         )
         if options.daisy:
             # In the same commit as the episode: it is never published without the edition

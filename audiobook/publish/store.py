@@ -177,6 +177,8 @@ class EpisodeRecord:
     files: dict[str, str] = field(default_factory=dict)
     #: Sentence cues (text, start_s, end_s) for the web page's transcript.
     cues: list[dict[str, object]] = field(default_factory=list)
+    #: An edition's articles in order (title, link or None): its show notes.
+    articles: list[dict[str, object]] = field(default_factory=list)
 
 
 def _umask() -> int:
