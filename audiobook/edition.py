@@ -1,16 +1,16 @@
 """A daily edition: many articles, one episode, the way a radio news programme runs.
 
 The episode opens with a rundown (the edition's title and date, then the headlines in order)
-as its own chapter; then each article is a chapter, headed by its headline spoken aloud, with
-the article's own sections nested one level below it. That nesting is the same ``level``
-mechanism a book's parts and chapters use, so the ID3 CTOC hierarchy, the Podcasting 2.0
-chapters, the web page, the transcripts and the DAISY navigation all show the two levels
-without knowing what an edition is.
+as its own chapter; then each article is a chapter, headed by its headline (spoken, as every
+chapter title is), with the article's own sections nested one level below it. That nesting is
+the same section ``level`` a book's parts and chapters use, so every output that shows a
+book's levels (the ID3 CTOC hierarchy, the DAISY navigation, the web page's chapter list)
+shows the edition's, without knowing what an edition is.
 
 Each article goes through :func:`audiobook.pipeline.prepare` alone — read, cleaned (with its
 own record of removals), converted, structured — exactly as a single build would, and its
 paragraphs are spoken as the same sentences: the sentence cache is content-addressed, so an
-edition built after its articles (or before) speaks only the rundown and the headlines anew.
+edition built after its articles (or before) speaks only the rundown anew.
 """
 
 from __future__ import annotations
@@ -169,9 +169,9 @@ def _article_sections(headline: str, article: Article) -> list[Section]:
     """The article as a top-level chapter (its headline, then its lead) with its other
     sections one level below."""
     parts = list(article.sections)
-    opening: list[str] = [_sentence(headline)]
-    if article.byline:
-        opening.append(article.byline)
+    # The headline is spoken as the chapter's title, as every section title is; the byline
+    # is not spoken, as in a single build, so the article's sentences are the same ones.
+    opening: list[str] = []
     if parts and parts[0].title in (article.title, LEAD_TITLE) and parts[0].level == 1:
         opening.extend(parts.pop(0).paragraphs)
     out = [Section(headline, tuple(opening), 1)]
