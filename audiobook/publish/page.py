@@ -54,6 +54,24 @@ def _href(relative: str) -> str:
     return quote(relative)
 
 
+def _nested(items: list[Any], levels: Sequence[int]) -> Any:
+    """The chapter list as nested ``<ol>``s, a chapter's sections inside its item, so a
+    screen reader announces the levels an edition or a book has (a flat list if none)."""
+    root = E.OL()
+    stack: list[tuple[int, Any]] = [(1, root)]
+    for item, level in zip(items, levels, strict=True):
+        while len(stack) > 1 and level < stack[-1][0]:
+            stack.pop()
+        depth, target = stack[-1]
+        if level > depth and len(target):
+            inner = E.OL()
+            target[-1].append(inner)
+            stack.append((level, inner))
+            target = inner
+        target.append(item)
+    return root
+
+
 def _seek_link(player: str, mp3: str, start: float, label: str) -> Any:
     return E.A(
         label,
@@ -105,13 +123,21 @@ def _episode(record: EpisodeRecord) -> Any:
             )
             for c in record.chapters
         ]
+        levels = [int(str(c.get("level", 1))) for c in record.chapters]
         parts.append(
             E.NAV(
                 E.H3("章节", id=f"{anchor}-chapters"),
-                E.OL(*items),
+                _nested(items, levels),
                 **{"aria-labelledby": f"{anchor}-chapters {title_id}"},
             )
         )
+    if record.articles:  # an edition's articles, linked to their pages when fetched
+        entries = []
+        for article in record.articles:
+            name = xml_text(str(article.get("title") or ""))
+            link = article.get("link")
+            entries.append(E.LI(E.A(name, href=str(link)) if link else name))
+        parts.append(E.SECTION(E.H3("本期文章"), E.OL(*entries)))
     if record.cues:
         lines = [
             E.P(

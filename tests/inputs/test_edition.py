@@ -221,3 +221,15 @@ def test_folder_and_list_file(articles: list[str], tmp_path: Path) -> None:
     assert expand_sources([str(folder)]) == [articles[1], articles[0]]  # by name
     result = runner.invoke(app, ["edition", str(tmp_path / "empty"), "--title", "x"])
     assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+def test_web_page_nests_chapters_and_links_the_articles(
+    built: tuple[dict, Path], articles: list[str]
+) -> None:
+    _, out = built
+    page = etree.parse(str(out / "index.html"), etree.HTMLParser())
+    nested = page.xpath("//nav/ol/li[a[contains(., '社区图书馆')]]/ol/li/a/text()")
+    assert any("下班后的读书时间" in t for t in nested)
+    top = page.xpath("//nav/ol/li/a/text()")
+    assert not any("下班后的读书时间" in t for t in top)
+    assert page.xpath("//section[h3='本期文章']/ol/li/a/@href") == [articles[2]]
