@@ -71,7 +71,12 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 #: A bold-only paragraph at most this long, without closing punctuation, is a sub-heading.
 _LEAD_IN_MAX = 40
-_TERMINAL = re.compile(r"[。！？!?；;，,：:…」』”\"]$")
+#: A question ("资金怎么出？") is a common lead-in; a full stop or a colon ends a sentence.
+_TERMINAL = re.compile(r"[。；;，,：:…」』”\"]$")
+#: A short block right after a picture, centred or credited, is its caption.
+_CAPTION_MAX = 80
+_CREDIT = re.compile(r"(?:摄|攝|摄影|攝影|供图|供圖|图片来源|圖片來源|资料图|資料圖)\s*[)）]?\s*$")
+_CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
 #: A short page is still an article; trafilatura's default (250 characters) assumes English.
 _MIN_EXTRACTED = "20"
 
@@ -145,6 +150,7 @@ def from_html(
     lines = _extract(tree, source)
     if not lines:
         raise InputError(f"{source}: no article text found on the page")
+    lines = _with_byline(lines, visible)
     article = "\n".join(lines) + "\n"
     article = unicodedata.normalize("NFC", article)
     removals = _dropped(visible, lines)
@@ -180,11 +186,38 @@ def _prune(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         hidden = element.get("hidden") is not None or element.get("aria-hidden") == "true"
         if furniture or landmark or hidden:
             doomed.append(element)
+    doomed.extend(_captions(pruned))
     for element in doomed:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()
     return pruned
+
+
+def _captions(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Captions set as ordinary paragraphs (many Chinese CMSs have no <figcaption>): short
+    text in the picture's own block, or a short block right after a picture-only block that
+    is centred or ends with a photo credit ("记者 孙立 摄")."""
+    found = []
+    for image in tree.iter("img"):
+        block = image.getparent()
+        while block is not None and block.tag not in ("p", "div", "center", "td", "li"):
+            block = block.getparent()
+        if block is None or block.tag in ("body", "html"):
+            continue
+        own = _one_line(block.text_content())
+        if own:
+            if len(own) <= _CAPTION_MAX and (_CREDIT.search(own) or len(own) <= 30):
+                found.append(block)
+            continue
+        follower = block.getnext()
+        if follower is None or not isinstance(follower.tag, str):
+            continue
+        text = _one_line(follower.text_content())
+        centred = bool(_CENTRED.search(follower.get("style", ""))) or follower.tag == "center"
+        if text and len(text) <= _CAPTION_MAX and (centred or _CREDIT.search(text)):
+            found.append(follower)
+    return found
 
 
 def _extract(tree: lxml_html.HtmlElement, source: str) -> list[str]:
@@ -225,6 +258,34 @@ def _extract(tree: lxml_html.HtmlElement, source: str) -> list[str]:
     if author and not any(author in line for line in body[:3]):
         lines.append(_byline(author))
     return lines + body
+
+
+_INFO_BYLINE = re.compile(
+    r"(?:^|\s)((?:本报|本報)?(?:作者|记者|記者|文)\s*[：:／/]?\s*[\u4e00-\u9fff·]{2,4}"
+    r"(?:[、，,][\u4e00-\u9fff·]{2,4})*)(?=\s|$)"
+)
+
+
+def _with_byline(lines: list[str], visible: list[str]) -> list[str]:
+    """Add the byline from the page's info line ("2026-12-01 来源：某报 作者：刘洋 字号：大
+    中 小") when the extractor found none: the line is furniture, the name in it is not."""
+    if not lines or not lines[0].startswith("# "):
+        return lines
+    if len(lines) > 1 and _INFO_BYLINE.match(lines[1]):
+        return lines
+    title = lines[0][2:]
+    first_body = next((line for line in lines[1:] if not line.startswith("#")), None)
+    try:
+        start = visible.index(title) + 1
+    except ValueError:
+        return lines
+    for line in visible[start : start + 4]:
+        if line == first_body:
+            break
+        match = _INFO_BYLINE.search(line)
+        if match and len(line) <= 120:
+            return [lines[0], _one_line(match.group(1)), *lines[1:]]
+    return lines
 
 
 def _byline(author: str) -> str:

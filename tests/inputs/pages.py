@@ -61,3 +61,43 @@ def simplified(charset: str = "utf-8") -> bytes:
 def traditional(charset: str = "big5") -> bytes:
     """The Traditional page in ``charset`` (declared in an http-equiv ``<meta>``)."""
     return TRADITIONAL.format(charset=charset).encode(charset)
+
+
+#: A CMS page: no semantic tags, captions as centred paragraphs after the picture, bold
+#: question lead-ins, the byline inside an info line, GBK declared by http-equiv.
+CMS = """<!DOCTYPE html><html lang="zh-CN"><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<title>我市启动老旧小区加装电梯试点_滨江日报_滨江新闻网</title>
+<meta property="og:title" content="我市启动老旧小区加装电梯试点">
+<link rel="stylesheet" href="a.css"><script src="x.js"></script></head>
+<body>
+<div class="top"><a href="/">滨江新闻网</a> | <a>登录</a> | <a>注册</a> | <a>手机版</a></div>
+<div class="crumb">您当前的位置：<a>首页</a> &gt; <a>滨江要闻</a> &gt; 正文</div>
+<div class="wrap">
+ <div class="left">
+  <h1 class="title">我市启动老旧小区加装电梯试点</h1>
+  <div class="info">2026-12-01 08:30 来源：滨江日报 作者：刘洋 <span>字号：大 中 小</span></div>
+  <div id="content">
+   <p style="text-indent:2em">记者从市住建局获悉，我市日前启动老旧小区加装电梯试点工作，首批确定十二个小区，计划明年六月前全部完工。</p>
+   <p style="text-indent:2em">据介绍，试点小区均为二〇〇〇年以前建成的多层住宅，老年住户比例较高，居民加装电梯意愿强烈。</p>
+   <p style="text-align:center"><img src="1.jpg"></p>
+   <p style="text-align:center">工作人员在小区现场勘查。 滨江日报记者 孙立 摄</p>
+   <p style="text-indent:2em"><strong>资金怎么出？</strong></p>
+   <p style="text-indent:2em">按照方案，每部电梯财政补贴二十万元，其余费用由业主按楼层分摊，低楼层住户少出或不出。</p>
+   <p style="text-indent:2em"><strong>谁来管维护？</strong></p>
+   <p style="text-indent:2em">电梯建成后由专业公司统一维保，维保费用纳入物业服务内容，住建部门将定期开展安全检查。</p>
+   <p style="text-align:right">（责任编辑：赵敏）</p>
+  </div>
+  <div class="pages">上一篇：<a>我市新增公交线路三条</a> 下一篇：<a>冬季供暖今日启动</a></div>
+  <div class="bdsharebuttonbox"><a class="bds_weixin">微信</a><a class="bds_tsina">新浪微博</a></div>
+  <div class="pl"><div class="pl-title">网友评论</div><ul><li>楼上的邻居终于不用爬楼了，好事！</li></ul></div>
+ </div>
+ <div class="right"><div class="box"><h3>热点排行</h3><ul><li><a>全市中小学明起放寒假</a></li><li><a>地铁三号线年底通车</a></li></ul></div></div>
+</div>
+<div class="foot">主办：滨江日报社 版权所有 未经授权禁止转载 浙ICP备00000000号</div>
+</body></html>
+"""
+
+
+def cms(charset: str = "gbk") -> bytes:
+    """The CMS page in ``charset``."""
+    return CMS.replace("{charset}", charset).encode(charset)

@@ -13,7 +13,7 @@ from audiobook.errors import InputError
 from audiobook.inputs import from_bytes, load
 from audiobook.inputs.html import RULE
 from audiobook.pipeline import prepare
-from tests.inputs.pages import FURNITURE_WORDS, simplified, traditional
+from tests.inputs.pages import FURNITURE_WORDS, cms, simplified, traditional
 
 runner = CliRunner()
 
@@ -133,3 +133,17 @@ def test_build_of_a_page_speaks_the_article_only(tmp_path: Path) -> None:
     assert "志工团队说" in transcript
     for word in ("首页", "分享", "图为", "点击排行", "延伸阅读", "台风"):
         assert word not in transcript, word
+
+
+def test_cms_page_without_semantic_tags(tmp_path: Path) -> None:
+    page = tmp_path / "cms.shtml"
+    page.write_bytes(cms("gbk"))
+    payload = sections(page)
+    assert payload["title"] == "我市启动老旧小区加装电梯试点"
+    assert payload["byline"] == "作者：刘洋"
+    titles = [s["title"] for s in payload["sections"]]
+    assert titles == ["我市启动老旧小区加装电梯试点", "资金怎么出？", "谁来管维护？"]
+    text = spoken(payload)
+    assert "每部电梯财政补贴二十万元" in text
+    for word in ("孙立 摄", "上一篇", "网友评论", "热点排行", "版权所有", "字号", "登录", "微信"):
+        assert word not in text, word
