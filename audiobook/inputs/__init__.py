@@ -21,6 +21,8 @@ from audiobook.models import Document
 from audiobook.text.read import MAX_BYTES, decode
 
 _URL = re.compile(r"^https?://", re.I)
+#: The most a DOCX or EPUB may unpack to (books with pictures are tens of MB).
+MAX_INFLATED = 10 * MAX_BYTES
 
 
 def is_url(source: str | Path) -> bool:
@@ -94,6 +96,10 @@ def _from_zip(data: bytes, source: str) -> Document:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist())
+            # A small ZIP can inflate to gigabytes (a "zip bomb"): refuse before reading.
+            inflated = sum(info.file_size for info in archive.infolist())
+            if inflated > MAX_INFLATED:
+                raise InputError(f"{source}: unpacks to {inflated // 2**20} MB; too large")
             mimetype = archive.read("mimetype")[:64].strip() if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError) as exc:
         raise InputError(f"{source}: a damaged ZIP file ({exc})") from exc

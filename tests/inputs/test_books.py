@@ -152,3 +152,11 @@ def test_build(tmp_path: Path, kind: str) -> None:
             "epub": ["第一部 春", "第一章 雾", "码头", "第二章 桥"]}[kind]  # fmt: skip
     assert [c["title"] for c in chapters] == want
     assert max(c["level"] for c in chapters) >= 2
+
+
+def test_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (250 * 2**20))
+    result = runner.invoke(app, ["sections", str(path)])
+    assert result.exit_code == 2 and "too large" in result.output, result.output
