@@ -141,7 +141,9 @@ def from_html(
 ) -> Document:
     """Extract the article from an HTML page's bytes (``source`` names it in errors)."""
     text, encoding = decode_page(data, source, http_charset)
-    if "\x00" in text[:4096]:
+    from audiobook.text.read import _looks_binary
+
+    if "\x00" in text[:4096] or _looks_binary(text):
         raise InputError(f"{source}: looks like a binary file, not a web page")
     tree = _parse(text, source)
     visible = list(_visible_lines(tree))

@@ -101,6 +101,7 @@ def test_a_wrong_declaration_falls_back_to_what_the_bytes_are() -> None:
         (b"<html><body><nav><a>\xe9\xa6\x96\xe9\xa1\xb5</a></nav></body></html>", "no article"),
         (b"<html><body>" + b"<div>" * 50000 + b"\xe6\x96\x87" + b"</div>" * 50000, "."),
         (b"<!DOCTYPE html>\x00\x01\x02\x03" * 100, "binary"),
+        (b"\x89PNG\r\n\x1a\n\x01\x02\x03\x04\x05\x06\x07\x08" * 50, "binary"),
     ],
 )
 def test_bad_pages_are_refused_with_one_line(tmp_path: Path, data: bytes, message: str) -> None:
