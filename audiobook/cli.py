@@ -347,7 +347,9 @@ def sections(
         payload = {
             "title": art.title,
             "byline": art.byline,
-            "sections": [{"title": s.title, "text": s.text} for s in art.sections],
+            "sections": [
+                {"title": s.title, "level": s.level, "text": s.text} for s in art.sections
+            ],
         }
         print(json.dumps(payload, ensure_ascii=False))
         return

@@ -100,6 +100,7 @@ def test_epub_chapters_come_from_its_navigation_nested(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["title"] == "山城故事"
     assert payload["byline"] == "作者：李四"
+    assert [s["level"] for s in payload["sections"]] == [1, 2, 3, 2]
     prepared = prepare(path)
     assert [(s.title, s.level) for s in prepared.article.sections] == [
         ("第一部 春", 1), ("第一章 雾", 2), ("码头", 3), ("第二章 桥", 2),
