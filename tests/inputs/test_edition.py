@@ -233,3 +233,6 @@ def test_web_page_nests_chapters_and_links_the_articles(
     top = page.xpath("//nav/ol/li/a/text()")
     assert not any("下班后的读书时间" in t for t in top)
     assert page.xpath("//section[h3='本期文章']/ol/li/a/@href") == [articles[2]]
+    transcript = page.xpath("//div[@class='transcript']/*")
+    headings = [(e.tag, e.text) for e in transcript if e.tag in ("h4", "h5")]
+    assert headings[:3] == [("h4", RUNDOWN), ("h4", HEADLINES[0]), ("h5", "下班后的读书时间")]
