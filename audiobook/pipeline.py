@@ -389,7 +389,7 @@ def _publish(
             title=title,
             artist=byline or settings.author,
             album=settings.title,
-            date=now[:10],
+            date=prepared.edition["date"] if prepared.edition else now[:10],
             language=prepared.article.language,
             chapters=assembled.chapters,
         )

@@ -102,6 +102,8 @@ def test_id3_ctoc_nests_each_articles_sections(built: tuple[dict, Path]) -> None
     for headline in HEADLINES:
         assert headline in top_titles
     assert "下班后的读书时间" not in top_titles  # nested below its article, not at the top
+    assert str(tags["TDRC"].text[0]) == "2026-12-02"  # the edition's date, not the build's
+    assert str(tags["TIT2"].text[0]) == "每日早报 2026-12-02"
     assert [c.title for c in read_chapters(mp3)] == [
         c["title"] for c in payload["episode"]["chapters"]
     ]
