@@ -238,3 +238,19 @@ def test_web_page_nests_chapters_and_links_the_articles(
     transcript = page.xpath("//div[@class='transcript']/*")
     headings = [(e.tag, e.text) for e in transcript if e.tag in ("h4", "h5")]
     assert headings[:3] == [("h4", RUNDOWN), ("h4", HEADLINES[0]), ("h5", "下班后的读书时间")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--title", " "], "needs a --title"),
+        (["--title", "早报", "--date", "2026-13-40"], "not a date"),
+        (["--title", "早报", "--list", "/no/such/list"], "cannot read the list"),
+    ],
+)
+def test_edition_usage_errors_are_one_line(
+    articles: list[str], args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["edition", articles[1], *args])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and message in result.output
