@@ -24,13 +24,14 @@ from tests.inputs import pages
 #: Lines every page here shows around the article, never to be spoken.
 FURNITURE = (
     "首页", "首頁", "分享", "网友评论", "相关新闻", "版权所有", "不要读我", "图为", "圖為",
-    "點擊排行", "延伸閱讀", "上一篇", "热点排行", "孙立 摄", "字号", "登录",
+    "點擊排行", "延伸閱讀", "上一篇", "热点排行", "孙立 摄", "字号", "登录", "版權所有",
 )  # fmt: skip
 #: Each test page's article paragraphs (a fragment of each), in order.
 ARTICLE = {
     "simplified": ["本报讯 近日", "在一家科技公司", "图书馆馆长介绍", "自助借还", "下一步"],
     "traditional": ["山上的小學", "志工團隊說", "校長表示", "志工輪流上山"],
     "cms": ["记者从市住建局", "据介绍", "资金怎么出", "按照方案", "谁来管维护", "电梯建成后"],
+    "breaks": ["台北捷運環狀線", "捷運公司表示", "有通勤族說"],
 }
 
 
@@ -72,6 +73,7 @@ def main() -> None:
     _report("simplified", pages.simplified("gb2312"), ARTICLE["simplified"])
     _report("traditional", pages.traditional("big5"), ARTICLE["traditional"])
     _report("cms", pages.cms("gbk"), ARTICLE["cms"])
+    _report("breaks", pages.breaks("big5"), ARTICLE["breaks"])
     long_paragraph = b"<p>" + "长段落。".encode() * 2000 + b"</p><h2>"
     _report("large page", pages.simplified("utf-8").replace(b"<h2>", long_paragraph), None)
 

@@ -193,7 +193,50 @@ def _prune(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()
+    for element in list(pruned.iter(*_CONTAINERS)):
+        _paragraphs_from_breaks(element)
     return pruned
+
+
+#: Containers whose loose text older CMSs break into paragraphs with ``<br>``.
+_CONTAINERS = ("div", "td", "article", "section", "main", "body", "center", "blockquote")
+
+
+def _paragraphs_from_breaks(element: lxml_html.HtmlElement) -> None:
+    """Wrap each ``<br>``-separated run of loose text in ``element`` in a ``<p>``.
+
+    Pages like ``<h1>…</h1>　　第一段。<br><br>　　第二段。`` carry paragraphs as text
+    between tags; extractors score elements, and text that belongs to no element (a tail)
+    is easily lost (trafilatura dropped the first paragraph of such a page). As paragraphs
+    they are scored and kept like any other."""
+    loose = (element.text or "").strip() or any((c.tail or "").strip() for c in element)
+    if not loose or not any(
+        isinstance(c.tag, str) and (c.tag == "br" or c.tag in _BLOCK_TAGS) for c in element
+    ):
+        return
+    kept: list[lxml_html.HtmlElement] = []
+    run = etree.Element("p")
+    run.text, element.text = element.text, None
+
+    def close(current: etree._Element) -> None:
+        if "".join(current.itertext()).strip():
+            kept.append(current)
+
+    for child in list(element):
+        element.remove(child)
+        tail, child.tail = child.tail, None
+        if isinstance(child.tag, str) and (child.tag == "br" or child.tag in _BLOCK_TAGS):
+            close(run)
+            if child.tag != "br":
+                kept.append(child)
+            run = etree.Element("p")
+            run.text = tail
+        else:
+            run.append(child)
+            child.tail = tail
+    close(run)
+    for child in kept:
+        element.append(child)
 
 
 def _captions(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:

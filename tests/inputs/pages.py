@@ -101,3 +101,19 @@ CMS = """<!DOCTYPE html><html lang="zh-CN"><head><meta http-equiv="Content-Type"
 def cms(charset: str = "gbk") -> bytes:
     """The CMS page in ``charset``."""
     return CMS.replace("{charset}", charset).encode(charset)
+
+
+#: An old CMS page: no charset declared, paragraphs as text between <br>s after the <h1>.
+BREAKS = """<html><head><title>台北捷運新線通車</title></head><body>
+<div class="menu">首頁 | 新聞 | 體育</div>
+<div id="content"><h1>台北捷運新線通車</h1>
+　　台北捷運環狀線北段今天正式通車，沿線居民多了一個通勤選擇。<br><br>
+　　捷運公司表示，通車首月票價打八折，希望吸引更多民眾搭乘。<br><br>
+　　有通勤族說，以前轉車要四十分鐘，現在二十分鐘就能到公司。<br>
+</div><div class="copyright">版權所有 轉載必究</div></body></html>
+"""
+
+
+def breaks(charset: str = "big5") -> bytes:
+    """The <br> page in ``charset`` (undeclared: detected)."""
+    return BREAKS.encode(charset)

@@ -13,7 +13,7 @@ from audiobook.errors import InputError
 from audiobook.inputs import from_bytes, load
 from audiobook.inputs.html import RULE
 from audiobook.pipeline import prepare
-from tests.inputs.pages import FURNITURE_WORDS, cms, simplified, traditional
+from tests.inputs.pages import FURNITURE_WORDS, breaks, cms, simplified, traditional
 
 runner = CliRunner()
 
@@ -148,3 +148,13 @@ def test_cms_page_without_semantic_tags(tmp_path: Path) -> None:
     assert "每部电梯财政补贴二十万元" in text
     for word in ("孙立 摄", "上一篇", "网友评论", "热点排行", "版权所有", "字号", "登录", "微信"):
         assert word not in text, word
+
+
+def test_paragraphs_between_line_breaks_undeclared_big5(tmp_path: Path) -> None:
+    page = tmp_path / "old.htm"
+    page.write_bytes(breaks("big5"))
+    payload = sections(page)
+    assert payload["title"] == "台北捷运新线通车"
+    text = payload["sections"][0]["text"].splitlines()
+    assert [line[:6] for line in text] == ["台北捷运环状", "捷运公司表示", "有通勤族说，"]
+    assert "版权所有" not in spoken(payload) and "体育" not in spoken(payload)
