@@ -140,7 +140,8 @@ def main_options(
 ArticleArg = Annotated[
     str,
     typer.Argument(
-        help="The article: a UTF-8, GB18030/GBK or Big5 text or Markdown file, or - for stdin.",
+        help="The article: a text or Markdown file (UTF-8, GB18030/GBK, Big5), a web page "
+        "(.html, or an http(s) URL), a Word .docx, an .epub, or - for stdin.",
         show_default=False,
     ),
 ]
@@ -431,7 +432,9 @@ def sections(
         payload = {
             "title": art.title,
             "byline": art.byline,
-            "sections": [{"title": s.title, "text": s.text} for s in art.sections],
+            "sections": [
+                {"title": s.title, "level": s.level, "text": s.text} for s in art.sections
+            ],
         }
         print(json.dumps(payload, ensure_ascii=False))
         return
@@ -580,3 +583,7 @@ from audiobook.feed_cli import feed_app, serve_command  # noqa: E402
 
 app.add_typer(feed_app, name="feed")
 app.command("serve")(serve_command)
+
+from audiobook.edition_cli import edition_command  # noqa: E402
+
+app.command("edition")(edition_command)

@@ -47,3 +47,10 @@ class PublishError(AudiobookError):
     """The episode or feed could not be written; what was published before is untouched."""
 
     exit_code = 4
+
+
+class FetchError(AudiobookError):
+    """An article's page could not be fetched now (DNS, connection, TLS, timeout, a server
+    error, a redirect loop): worth retrying later, unlike a bad address (an InputError)."""
+
+    exit_code = 5

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Document:
-    """Decoded input text and where it came from (the encoding is kept for the build record)."""
+    """Decoded input text and where it came from (the encoding is kept for the build record).
+
+    ``removals`` are what reading itself left out (a web page's navigation, share bars,
+    comments and captions), recorded like cleaning's so ``clean --diff`` shows them too; each
+    is zero-width at the place in ``text`` where the dropped block stood. ``link`` is the
+    page's final URL when the article was fetched (after redirects): the episode's link.
+    """
 
     text: str
     encoding: str
     source: str
+    removals: tuple[Removal, ...] = ()
+    link: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
@@ -57,6 +58,9 @@ class Prepared:
     document: Document
     cleaned: Cleaned
     article: Article
+    #: An edition's record (its articles, each with its own removals and link, and any
+    #: skipped); published in the build record and the episode's show notes.
+    edition: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,12 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
     """Read and clean an article and convert and structure it (pure after the read)."""
     # The front end is imported on first use: cleaning brings jieba, which a book build's
     # main process never needs (its front end runs in a child, see _front_end).
+    from audiobook.inputs import load
     from audiobook.text.clean import clean
     from audiobook.text.convert import convert
-    from audiobook.text.read import read_source
     from audiobook.text.structure import structure
 
-    document = read_source(source)
+    document = load(source)
     cleaned = clean(
         document.text,
         keep=options.keep,
@@ -162,6 +166,8 @@ def prepare(source: str | Path, options: CleanOptions = CleanOptions()) -> Prepa
         extra_keywords=options.keywords,
         keyword_file=options.keyword_file,
     )
+    if document.removals:  # what reading left out (a page's furniture), on the same record
+        cleaned = Cleaned(cleaned.text, document.removals + cleaned.removals)
     article = structure(convert(cleaned.text, options.conversion))
     return Prepared(document, cleaned, article)
 
@@ -267,8 +273,13 @@ def build(
     source: str | Path,
     options: BuildOptions = BuildOptions(),
     reporter: Reporter | None = None,
+    *,
+    prepared: Prepared | None = None,
 ) -> BuildResult:
-    """Article in, episode and updated feed out; on any failure nothing published changes."""
+    """Article in, episode and updated feed out; on any failure nothing published changes.
+
+    ``prepared``: a text front end's result made elsewhere (an edition of many articles,
+    see :mod:`audiobook.edition`), spoken and published as an article's would be."""
     report = reporter or Reporter()
     if options.cover is not None:
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
@@ -289,8 +300,9 @@ def build(
     # may wait on the network); a book's whole front end runs in a child, which needs the
     # engine's text settings, so its engine is chosen first.
     threading.Thread(target=_find_ffmpeg, name="find-ffmpeg", daemon=True).start()
-    book = _isolate(source)
-    prepared = None if book else prepare(source, options.clean)
+    book = prepared is None and _isolate(source)
+    if prepared is None and not book:
+        prepared = prepare(source, options.clean)
     _check_output(options.output)
     Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
     if options.replace is not None:  # before minutes of speech, and again when publishing
@@ -535,12 +547,15 @@ def _publish(
     build_record = {
         "source": prepared.document.source,
         "encoding": prepared.document.encoding,
+        # A fetched page's final address (after redirects): the episode's link in the feed.
+        "link": prepared.document.link,
         "engine": choice.settings.engine,
         "voice": choice.engine.describe(),
         "engine_reason": choice.reason,
         "settings": asdict(choice.settings),
         "removals": [asdict(r) for r in prepared.cleaned.removals],
         "sections": [s.title for s in prepared.article.sections],
+        **({"edition": prepared.edition} if prepared.edition else {}),
         # Measured on the finished MP3 (see audiobook.audio): what a listener will hear.
         "loudness": asdict(assembled.loudness) if assembled.loudness else None,
         # --fallback: the offline voice and every sentence it spoke (null when not asked).
@@ -580,7 +595,7 @@ def _publish(
             title=title,
             artist=byline or settings.author,
             album=settings.title,
-            date=now[:10],
+            date=prepared.edition["date"] if prepared.edition else now[:10],
             language=prepared.article.language,
             chapters=assembled.chapters,
         )
@@ -614,6 +629,7 @@ def _publish(
             files=files,
             cues=cues,
             article=article,
+            articles=list(prepared.edition["notes"]) if prepared.edition else [],
         )
         if options.daisy:
             # In the same commit as the episode: it is never published without the edition

@@ -102,7 +102,18 @@ def description(record: EpisodeRecord) -> str:
         parts.append(record.byline)
     if record.chapters:
         parts.append(chapter_list(record))
+    if record.articles:  # an edition: its articles, with where each came from
+        parts.append("\n".join(article_list(record)))
     return xml_text("\n\n".join(parts))
+
+
+def article_list(record: EpisodeRecord) -> list[str]:
+    """An edition's articles as show-note lines: ``1. 标题 https://…`` (link when fetched)."""
+    lines = ["本期文章："]
+    for n, article in enumerate(record.articles, 1):
+        link = article.get("link")
+        lines.append(f"{n}. {article.get('title')}" + (f" {link}" if link else ""))
+    return lines
 
 
 def _sub(parent: Any, ns: str, tag: str, body: str | None = None, **attrs: str) -> Any:
@@ -219,6 +230,8 @@ def render_feed(settings: FeedSettings, episodes: Sequence[EpisodeRecord]) -> by
         entry.extra.language = settings.language
         entry.guid(record.guid, permalink=False)
         entry.title(xml_text(record.title))
+        if record.source and record.source.startswith(("http://", "https://")):
+            entry.link(href=record.source)  # the article's page, for a fetched article
         entry.description(description(record))
         entry.enclosure(public_url(settings.base_url, record.mp3), str(record.bytes), "audio/mpeg")
         entry.pubDate(_when(record.pub_date))

@@ -54,6 +54,43 @@ def _href(relative: str) -> str:
     return quote(relative)
 
 
+def _with_headings(lines: list[Any], record: EpisodeRecord) -> list[Any]:
+    """The transcript with each chapter's title as a heading (``h4``, a nested one ``h5``)
+    before its first sentence, when the chapters nest (an edition, a book): the levels a
+    reader navigates by heading. A flat episode's transcript stays as it was."""
+    chapters = record.chapters
+    if not chapters or max(int(str(c.get("level", 1))) for c in chapters) < 2:
+        return lines
+    out: list[Any] = []
+    pending = list(chapters)
+    for line, cue in zip(lines, record.cues, strict=True):
+        start = float(str(cue["start_s"]))
+        while pending and float(str(pending[0]["start_s"])) <= start + 0.001:
+            chapter = pending.pop(0)
+            heading = E.H4 if int(str(chapter.get("level", 1))) == 1 else E.H5
+            out.append(heading(xml_text(str(chapter["title"]))))
+        out.append(line)
+    return out
+
+
+def _nested(items: list[Any], levels: Sequence[int]) -> Any:
+    """The chapter list as nested ``<ol>``s, a chapter's sections inside its item, so a
+    screen reader announces the levels an edition or a book has (a flat list if none)."""
+    root = E.OL()
+    stack: list[tuple[int, Any]] = [(1, root)]
+    for item, level in zip(items, levels, strict=True):
+        while len(stack) > 1 and level < stack[-1][0]:
+            stack.pop()
+        depth, target = stack[-1]
+        if level > depth and len(target):
+            inner = E.OL()
+            target[-1].append(inner)
+            stack.append((level, inner))
+            target = inner
+        target.append(item)
+    return root
+
+
 def _seek_link(player: str, mp3: str, start: float, label: str) -> Any:
     return E.A(
         label,
@@ -105,13 +142,21 @@ def _episode(record: EpisodeRecord) -> Any:
             )
             for c in record.chapters
         ]
+        levels = [int(str(c.get("level", 1))) for c in record.chapters]
         parts.append(
             E.NAV(
                 E.H3("章节", id=f"{anchor}-chapters"),
-                E.OL(*items),
+                _nested(items, levels),
                 **{"aria-labelledby": f"{anchor}-chapters {title_id}"},
             )
         )
+    if record.articles:  # an edition's articles, linked to their pages when fetched
+        entries = []
+        for article in record.articles:
+            name = xml_text(str(article.get("title") or ""))
+            link = article.get("link")
+            entries.append(E.LI(E.A(name, href=str(link)) if link else name))
+        parts.append(E.SECTION(E.H3("本期文章"), E.OL(*entries)))
     if record.cues:
         lines = [
             E.P(
@@ -123,6 +168,7 @@ def _episode(record: EpisodeRecord) -> Any:
             )
             for c in record.cues
         ]
+        lines = _with_headings(lines, record)
         parts.append(
             E.SECTION(
                 E.H3("文字稿", id=f"{anchor}-transcript"),

@@ -211,6 +211,8 @@ class EpisodeRecord:
     #: Which article this is (see :func:`audiobook.pipeline.article_key`): a rebuild of the
     #: same article replaces the episode, another article with the same title does not.
     article: str | None = None
+    #: An edition's articles in order (title, link or None): its show notes.
+    articles: list[dict[str, object]] = field(default_factory=list)
 
 
 #: Errors of the disk rather than of the program: what a full or read-only disk, a quota or
