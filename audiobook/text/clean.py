@@ -336,9 +336,14 @@ def _decoration(text: str, ctx: _Context) -> list[Span]:
             spans.append(_line_span(text, s, e))
         elif not _SENTENCE_END.search(line):
             for m in _DECOR_EDGE.finditer(line):
+                if m.start() == 0 and _MD_HEADING.match(line):
+                    continue  # "### 停车问题": a Markdown heading's marks, not a frame
                 if line[: m.start()].strip() or line[m.end() :].strip():
                     spans.append((s + m.start(), s + m.end()))
     return spans
+
+
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S")
 
 
 # --- page chrome: headline copies, source lines, furniture, wire codes -----------------------

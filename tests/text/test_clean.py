@@ -635,3 +635,9 @@ def test_hong_kong_and_portal_page_lines(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["如下所示（图）。\n", "他说：“见下（图）”\n", "大中小学校\n"])
 def test_picture_words_in_sentences_stay(text: str) -> None:
     assert clean(text).text == text
+
+
+def test_a_markdown_heading_is_not_a_decoration() -> None:
+    text = "## 一周来信\n来信很多。\n### 停车问题\n车位不足。\n"
+    assert [r for r in clean(text).removals if r.rule == "decoration"] == []
+    assert clean("### 标题 ###\n正文。\n").text.startswith("### 标题")
