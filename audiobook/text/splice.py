@@ -53,9 +53,11 @@ from audiobook.text.wordstore import store
 
 MIN_LEN = 8
 MAX_LEN = 300
-#: Spliced passages are a scraped page's disease: a text longer than this (a book: 200,000
-#: characters is some five hours of speech) is not scanned, which keeps the rule's cost bounded.
-SCAN_LIMIT = 200_000
+#: Spliced passages are a scraped page's disease: a text longer than this (a book, not a news
+#: page: 50,000 characters is some four hours of speech) is not scanned.
+SCAN_LIMIT = 50_000
+#: At most this many passage ends are weighed for one seam (the best by their bound).
+ENDS_PER_SEAM = 4
 #: Characters of context either side of a seam that the rejoin gain looks at.
 WINDOW = 3
 #: A word the article itself uses at least this often counts as a word (names, terms).
@@ -87,6 +89,9 @@ MIN_NOVELTY = 0.6
 STYLE_WEIGHT = 4.0
 COHERENCE_WEIGHT = 2.0
 INCOHERENCE_CAP = 5.0
+#: The most that style and incoherence can add to a passage's score (for early rejection).
+_MOST_EXTRA = COHERENCE_WEIGHT * INCOHERENCE_CAP + STYLE_WEIGHT * 4
+
 #: A number rejoined with its measure word (415|個) is removed only with strong evidence from
 #: the passage itself, including its style.
 NUMBER_MIN_GAIN = 4.0
@@ -95,6 +100,8 @@ NUMBER_EVIDENCE = 3.0
 #: or more inserted): a page a spam site rewrote is far likelier to carry pasted passages than
 #: an article as its outlet published it. Clean articles never get it.
 SPAM_PRIOR = 8.0
+#: No candidate below this rejoin gain is looked at further.
+MIN_GAIN = min(SUSPECT_GAIN, NUMBER_MIN_GAIN)
 FOREIGN_NOVELTY = 0.95
 EVIDENCE_CAP = 30.0
 _GENERIC_FREQ = 10000  # jieba frequency above which a word says nothing about topic or register
@@ -171,6 +178,7 @@ class _Words:
         counts = Counter(t for t in tokens if len(t) >= 2 and all(is_han(c) for c in t))
         self.local = {w: n * LOCAL_FREQ for w, n in counts.items() if n >= LOCAL_MIN_COUNT}
         self._memo: dict[str, float] = {}
+        self._heads: dict[str, list[tuple[str, float]]] = {}
 
     def freq(self, word: str) -> float:
         f = self.table.get(word, 0) or 0
@@ -204,12 +212,30 @@ class _Words:
         score = [0.0] + [-math.inf] * n
         for i in range(n):
             base = score[i]
-            for k in range(1, min(4, n - i) + 1):
-                lp = self.logp(text[i : i + k])
-                if lp is not None and base + lp > score[i + k]:
-                    score[i + k] = base + lp
+            for word, lp in self._starting(text[i : i + 4]):
+                k = i + len(word)
+                if k <= n and base + lp > score[k]:
+                    score[k] = base + lp
         self._memo[text] = score[n]
         return score[n]
+
+    def _starting(self, head: str) -> list[tuple[str, float]]:
+        """The words ``head`` starts with (its first character always), with their
+        log-probabilities: one trie walk for the dictionary, a lookup for the article's own."""
+        got = self._heads.get(head)
+        if got is None:
+            words = {head[0]}
+            words.update(w for w in self.table.prefixes(head) if len(w) <= 4)
+            words.update(head[:k] for k in range(2, len(head) + 1) if head[:k] in self.local)
+            if len(head) >= 2:
+                words.add(head[:2])  # a number and its measure word, when it is one
+            got = []
+            for word in words:
+                lp = self.logp(word)
+                if lp is not None:
+                    got.append((word, lp))
+            self._heads[head] = got
+        return got
 
 
 class _ArticleLM:
@@ -256,6 +282,7 @@ class _Doc:
         self.text = text
         self.sh = sh
         self.lm = _ArticleLM(sh)
+        self.quotes = _Quotes(text)
         tokens = cut(sh)
         self.words = _Words(tokens)
         self.tok_start: list[int] = []
@@ -349,8 +376,10 @@ class _Doc:
         return novel, n
 
     def judge(self, i: int, j: int, gain: float) -> Candidate | None:
+        """The passage [i, j) judged, or None when even the most its style and coherence
+        could add would not make it a suspect (the cheap evidence is looked at first)."""
         novel, n = self.novelty(i, j)
-        if n < 2:
+        if n < 2 or novel < MIN_NOVELTY * n:
             return None
         h = self.baseline
         # Log-likelihood ratio "foreign passage" (nearly every word new to the article) against
@@ -359,6 +388,8 @@ class _Doc:
             (1 - FOREIGN_NOVELTY) / (1 - h)
         )
         evidence = min(EVIDENCE_CAP, evidence)
+        if gain + evidence + _MOST_EXTRA + SPAM_PRIOR < SUSPECT_SCORE:
+            return None
         span = self.sh[i:j]
         personal_in = len(_PERSONAL.findall(span))
         personal_out = self.personal_total - personal_in
@@ -372,12 +403,58 @@ class _Doc:
         punct = (full_in > 0 and full_out == 0 and half_out > 1) or (
             half_in > 0 and half_out == 0 and full_out > 1
         )
-        quotes = _quote_imbalance(self.text, i, j) == 0 and _quote_imbalance(self.text, i, i) > 0
+        quotes = self.quotes.imbalance(i, j) == 0 and self.quotes.imbalance(i, i) > 0
         number = self.sh[i - 1].isdigit() and self.sh[j] in COMMON_CLASSIFIERS
         return Candidate(
             i, j, gain, evidence, novel / n, personal, punct, quotes, number,
             self.lm.coherence(i, j),
         )  # fmt: skip
+
+    # --- the seams' wounds, for a cheap bound on the rejoin gain -------------------------------
+
+    def left_wound(self, i: int) -> float:
+        """How much the text as it stands joins across seam ``i`` (0 at a clean word break)."""
+        return self.left_cost(i) - self.words.best(self.sh[max(0, i - WINDOW) : i])
+
+    def right_wound(self, j: int) -> float:
+        return self.right_cost(j) - self.words.best(self.sh[j : j + WINDOW])
+
+
+class _Quotes:
+    """Quotation marks counted per paragraph with prefix sums, so that asking what a cut leaves
+    unpaired costs the same in a 300-character paragraph and in a 200,000-character line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        marks = "".join(_QUOTE_PAIRS)
+        self.prefix: dict[str, list[int]] = {}
+        for mark in marks:
+            counts = [0]
+            for ch in text:
+                counts.append(counts[-1] + (ch == mark))
+            self.prefix[mark] = counts
+
+    def _count(self, mark: str, lo: int, hi: int) -> int:
+        p = self.prefix[mark]
+        return p[hi] - p[lo]
+
+    def imbalance(self, start: int, end: int) -> int:
+        """Unpaired quotation marks in the paragraph around [start, end) once it is cut out.
+
+        Fiction spliced in carries its dialogue's quotes; cutting a passage at the wrong place
+        leaves an opening quote with no closing one (or the reverse), where the article's own
+        quotations pair up.
+        """
+        text = self.text
+        lo = text.rfind("\n", 0, start) + 1
+        hi = text.find("\n", end)
+        hi = len(text) if hi < 0 else hi
+        total = 0
+        for o, c in _QUOTE_PAIRS:
+            opened = self._count(o, lo, start) + self._count(o, end, hi)
+            closed = self._count(c, lo, start) + self._count(c, end, hi)
+            total += abs(opened - closed)
+        return total
 
 
 _PLAIN: _Words | None = None
@@ -435,28 +512,41 @@ def candidates(text: str) -> list[Candidate]:
         for i in range(line_start + 1, line_end - MIN_LEN):
             if not (is_han(sh[i - 1]) or sh[i - 1].isdigit()) or _joined(sh, i):
                 continue
+            found = [
+                pair
+                for size in (1, 2)
+                if i - size >= line_start
+                for pair in doc.partners(sh[i - size : i])
+            ]
+            if not found:
+                continue
+            # The rejoin gain is at most the best partner word's gain less what the cut breaks
+            # on either side (see _Doc.left_wound): most seams are out before any j is tried.
+            bound = max(g for _, g in found) - doc.left_wound(i)
+            if bound < MIN_GAIN:
+                continue
             lo, hi = i + MIN_LEN, min(line_end, i + MAX_LEN)
-            tried: set[int] = set()
-            for size in (1, 2):
-                if i - size < line_start:
-                    break
-                for rest, word_gain in doc.partners(sh[i - size : i]):
-                    if word_gain < MIN_WORD_GAIN:
+            ends: dict[int, float] = {}
+            for rest, word_gain in found:
+                where = starts.get(rest, ())
+                k = bisect.bisect_left(where, lo)
+                while k < len(where) and where[k] < hi:
+                    j = where[k]
+                    k += 1
+                    if j in ends or _joined(sh, j):
                         continue
-                    where = starts.get(rest, ())
-                    k = bisect.bisect_left(where, lo)
-                    while k < len(where) and where[k] < hi:
-                        j = where[k]
-                        k += 1
-                        if j in tried or _joined(sh, j):
-                            continue
-                        tried.add(j)
-                        gain = doc.gain(i, j)
-                        if gain < min(SUSPECT_GAIN, NUMBER_MIN_GAIN):
-                            continue
-                        cand = doc.judge(i, j, gain)
-                        if cand is not None and cand.suspect(SPAM_PRIOR):
-                            out.append(cand)
+                    ends[j] = word_gain - doc.left_wound(i) - doc.right_wound(j)
+            # The few most promising ends of this seam, not every one: a text made of common
+            # characters offers hundreds, and the work per seam must stay bounded.
+            for j, most in sorted(ends.items(), key=lambda e: -e[1])[:ENDS_PER_SEAM]:
+                if most < MIN_GAIN:
+                    break
+                gain = doc.gain(i, j)
+                if gain < MIN_GAIN:
+                    continue
+                cand = doc.judge(i, j, gain)
+                if cand is not None and cand.suspect(SPAM_PRIOR):
+                    out.append(cand)
         line_start = line_end + 1
     return out
 
@@ -469,17 +559,8 @@ def _joined(sh: str, i: int) -> bool:
 
 
 def _quote_imbalance(text: str, start: int, end: int) -> int:
-    """Unpaired quotation marks in the paragraph around [start, end) once it is cut out.
-
-    Fiction spliced in carries its dialogue's quotes; cutting a passage at the wrong place
-    leaves an opening quote with no closing one (or the reverse), where the article's own
-    quotations pair up.
-    """
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    hi = len(text) if hi < 0 else hi
-    rest = text[lo:start] + text[end:hi]
-    return sum(abs(rest.count(o) - rest.count(c)) for o, c in _QUOTE_PAIRS)
+    """:meth:`_Quotes.imbalance` for one text (tests and inspection)."""
+    return _Quotes(text).imbalance(start, end)
 
 
 def _choose(pool: list[Candidate]) -> list[Candidate]:
