@@ -94,12 +94,12 @@ def _peers() -> dict[str, Callable[[str], str]]:
 
         wt = Normalizer(lang="zh", operator="tn")
         peers["wetext"] = wt.normalize
-    except Exception:  # noqa: BLE001 - absent or failing to load: not a peer here
+    except Exception:
         try:
             from tn.chinese.normalizer import Normalizer as WTN  # type: ignore[import-not-found]
 
             peers["wetext"] = WTN().normalize
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     try:
         import cn2an  # type: ignore[import-untyped]
@@ -113,7 +113,7 @@ def _peers() -> dict[str, Callable[[str], str]]:
 def _safe(fn: Callable[[str], str], text: str) -> str:
     try:
         return fn(text)
-    except Exception:  # noqa: BLE001 - a peer that raises on a case scores it wrong
+    except Exception:
         return ""
 
 
@@ -139,19 +139,25 @@ def main() -> int:
                 g[key].add(hyp, gold)
             if source in NEUTRAL:
                 g[("neutral", "*")].add(hyp, gold)
-            if name == "audiobook" and args.failures in (source, "all"):
-                if lenient(hyp) != lenient(gold):
-                    print(f"MISS {source}/{category}: {raw!r}\n  got  {hyp!r}\n  want {gold!r}"
-                          + (f"  [{note}]" if note else ""))
+            miss = lenient(hyp) != lenient(gold)
+            if name == "audiobook" and args.failures in (source, "all") and miss:
+                print(
+                    f"MISS {source}/{category}: {raw!r}\n  got  {hyp!r}\n  want {gold!r}"
+                    + (f"  [{note}]" if note else "")
+                )
     names = list(systems)
-    print(f"{'suite':14} {'category':12} {'n':>4}  "
-          + "  ".join(f"{n + ' exact/CER':>16}" for n in names))
+    print(
+        f"{'suite':14} {'category':12} {'n':>4}  "
+        + "  ".join(f"{n + ' exact/CER':>16}" for n in names)
+    )
     keys = sorted({k for g in groups.values() for k in g if k[0] not in ("all", "neutral")})
     keys += [("neutral", "*"), ("all", "*")]
     for key in keys:
         n = groups["audiobook"][key].n
-        print(f"{key[0]:14} {key[1]:12} {n:4}  "
-              + "  ".join(f"{groups[s][key].row():>16}" for s in names))
+        print(
+            f"{key[0]:14} {key[1]:12} {n:4}  "
+            + "  ".join(f"{groups[s][key].row():>16}" for s in names)
+        )
     return 0
 
 
