@@ -19,10 +19,10 @@ from functools import lru_cache
 #: more readings in common use). pypinyin lists rarer readings for far more characters; a
 #: review sheet listing every one of those would bury the real decisions.
 POLYPHONES = frozenset(
-    "行长重朝调乐还都传强藏差当得地干好和会间将角教觉看空了率落难期曲数说为系相兴要应与"
+    "行长重朝调乐还都传强藏差当得地干好和会间将角教觉看空了率落难曲数说为系相兴要应与"
     "载扎占着只种转处背便薄参称冲创答弹倒度发分更供冠号横划假降解尽禁卷卡壳量露模宁片漂"
-    "屏铺奇切亲曾散丧省盛识似属宿提吐鲜血校结圈任少舍术缩削旋压咽尾恶否给观汗喝荷华济"
-    "夹监劲据累凉论埋没闷秘磨泊仆翘色扇思帖委佣粘正中作朴单区仇解车沈曹查尉万"
+    "屏铺切亲曾散丧省盛识似属宿提吐鲜血校结圈少舍术缩削旋压咽尾恶否给观汗喝荷济"
+    "夹监劲据累凉论埋没闷秘磨泊仆翘色扇帖佣粘正中作朴单仇解"
 )
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
