@@ -58,6 +58,18 @@ class Lexicon:
             return text
         return pattern.sub(lambda m: subs[m.group(0)], text)
 
+    def substitutions(self, text: str) -> list[tuple[int, int, str, str, str | None]]:
+        """Where :meth:`apply` substitutes in ``text``: (start, end, word, say, pinyin) each,
+        so a reading sheet can list them without diffing strings."""
+        subs, pattern = self._substitution
+        if pattern is None:
+            return []
+        pinyin = {e.word: e.pinyin for e in self.entries}
+        return [
+            (m.start(), m.end(), m.group(0), subs[m.group(0)], pinyin.get(m.group(0)))
+            for m in pattern.finditer(text)
+        ]
+
     def pinyin(self) -> dict[str, list[str]]:
         """word -> tone-numbered syllables, as recorded (no engine is sent these)."""
         out: dict[str, list[str]] = {}
