@@ -227,7 +227,9 @@ class _RichReporter(pipeline.Reporter):
         self.encode_task = self.progress.add_task("encoding", total=len(segments), sections="")
 
     def _sections_text(self) -> str:
-        done = sum(1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n)
+        done = sum(
+            1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n
+        )
         return f"sections {done}/{len(self.section_sizes)} ·"
 
     def spoke(self, segment: Segment) -> None:
