@@ -82,7 +82,24 @@ def news(path: Path, show: bool) -> None:
         print(f"  {name:14} {k:4}/{n}  {100 * k / n:5.1f}%")
 
 
+def lexicon_words() -> None:
+    """How many of the lexicon's recorded readings espeak-ng gets right on its own (before);
+    after, each it misreads is told as phonemes from its own pinyin voice."""
+    from audiobook.text.lexicon import load_lexicon
+    from audiobook.text.polyphones import espeak_reads_as
+
+    words = load_lexicon().pinyin()
+    own = sum(espeak_reads_as(w, tuple(p)) for w, p in words.items())
+    print(
+        f"lexicon words read as recorded: espeak-ng own {own}/{len(words)}, "
+        f"told {len(words)}/{len(words)} (the misread {len(words) - own} given as phonemes)"
+    )
+
+
 def main() -> None:
+    if "--lexicon" in sys.argv:
+        lexicon_words()
+        return
     if "--news" in sys.argv:
         news(Path(__file__).with_name("data") / "polyphones.tsv", "--show" in sys.argv)
         return

@@ -37,6 +37,7 @@ class Choice:
     word: str
     pinyin: tuple[str, ...]  # tone-numbered, one syllable per character (5 = neutral)
     espeak: bool  # True when espeak-ng's own reading differs, so it is told this one
+    source: str = "pypinyin"  # or "lexicon": the reading recorded in voices/lexicon.toml
 
 
 def _syllables(run: str) -> list[str]:
@@ -69,25 +70,53 @@ def espeak_reads_as(word: str, pinyin: tuple[str, ...]) -> bool:
     return _squash(phonemes(word)) == _squash(pinyin_phonemes(pinyin))
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, tuple[str, ...]], re.Pattern[str] | None]:
+    """The shipped lexicon's recorded readings (place names, organisations, set words) and a
+    pattern finding them, longest first: a recorded reading wins over any guess."""
+    from audiobook.text.lexicon import load_lexicon
+
+    readings = {w: tuple(p) for w, p in load_lexicon().pinyin().items()}
+    ordered = sorted(readings, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+    return readings, pattern
+
+
 def choices(text: str, *, check_espeak: bool = True) -> list[Choice]:
-    """Every word of ``text`` (jieba's words) that holds a polyphone, with pypinyin's
-    reading in context; ``espeak`` says whether the offline voice must be told it."""
+    """Every word of ``text`` with a reading to decide: a word of the lexicon (its recorded
+    pinyin), else a jieba word holding a polyphone (pypinyin's reading in context).
+    ``espeak`` says whether the offline voice must be told it."""
     import jieba
 
+    recorded, pattern = _lexicon()
     out: list[Choice] = []
+
+    def add(start: int, word: str, reading: tuple[str, ...], source: str) -> None:
+        told = check_espeak and not espeak_reads_as(word, reading)
+        out.append(Choice(start, start + len(word), word, reading, told, source))
+
     for run in _HAN.finditer(text):
-        if not POLYPHONES.intersection(run.group(0)):
+        chunk = run.group(0)
+        found = list(pattern.finditer(chunk)) if pattern is not None else []
+        if not found and not POLYPHONES.intersection(chunk):
             continue
-        syllables = _syllables(run.group(0))
+        syllables = _syllables(chunk)
+        gaps: list[tuple[int, int]] = []
         pos = 0
-        for word in jieba.cut(run.group(0), HMM=False):
-            start, pos = pos, pos + len(word)
-            if not POLYPHONES.intersection(word) or not all(syllables[start:pos]):
+        for m in found:
+            gaps.append((pos, m.start()))
+            add(run.start() + m.start(), m.group(0), recorded[m.group(0)], "lexicon")
+            pos = m.end()
+        gaps.append((pos, len(chunk)))
+        for a, b in gaps:
+            if not POLYPHONES.intersection(chunk[a:b]):
                 continue
-            reading = tuple(syllables[start:pos])
-            told = check_espeak and not espeak_reads_as(word, reading)
-            out.append(Choice(run.start() + start, run.start() + pos, word, reading, told))
-    return out
+            pos = a
+            for word in jieba.cut(chunk[a:b], HMM=False):
+                start, pos = pos, pos + len(word)
+                if POLYPHONES.intersection(word) and all(syllables[start:pos]):
+                    add(run.start() + start, word, tuple(syllables[start:pos]), "pypinyin")
+    return sorted(out, key=lambda c: c.start)
 
 
 def respell(text: str) -> tuple[str, list[int]]:
