@@ -241,6 +241,12 @@ def _hm(m: re.Match[str]) -> str | None:
     return _ampm(m) + _clock(int(a), int(b), None)
 
 
+def _talks_score(m: re.Match[str]) -> bool:
+    """Is a score talked about next to this match (比分…3:1, 以3-2获胜)?"""
+    around = m.string[max(0, m.start() - 8) : m.start()] + " " + m.string[m.end() : m.end() + 4]
+    return re.search(_SCORE_WORDS, around) is not None
+
+
 def _score(m: re.Match[str]) -> str:
     return _cardinal(m.group(1)) + "比" + _cardinal(m.group(2))
 
@@ -311,6 +317,12 @@ def _short_year(m: re.Match[str]) -> str:
 
 def _era_year(m: re.Match[str]) -> str:
     return m.group(1) + _year_digits(m.group(2)) + "年"
+
+
+def _ad_bc(m: re.Match[str]) -> str:
+    """``2334bc`` / ``1066 A.D.``: a year with its era, as Chinese says it (公元前…年)."""
+    era = "公元前" if m.group("era").lower().startswith("b") else "公元"
+    return era + _year_digits(m.group(1)) + "年"
 
 
 def _leading_zero(m: re.Match[str]) -> str:
@@ -435,6 +447,16 @@ _RULES: tuple[Rule, ...] = (
     ("year", re.compile(r"(?<![\d.])(0\d|\d\d)年(?=\d{1,2}月)"), _short_year),
     ("year", re.compile(r"(?<![\d.])(0\d)年"), _short_year),
     ("year", re.compile(r"(公元前?)(\d{1,4})年"), _era_year),
+    (
+        "year",
+        re.compile(r"(?<![\d.])(\d{1,4})\s?(?P<era>[AaBb]\.?[Dd]\.?|[Bb]\.?[Cc]\.?)(?![A-Za-z])"),
+        _ad_bc,
+    ),
+    (
+        "year",
+        re.compile(r"(?<![\d.])(\d{4})年(\d{1,2})月\s?(?P<era>[Bb]\.?[Cc]\.?)(?![A-Za-z])"),
+        lambda m: "公元前" + _year_digits(m.group(1)) + "年" + _cardinal(m.group(2)) + "月",
+    ),
     ("generation", re.compile(r"(?<![\d.])([0-9]0)后(?!\d)"), _generation),
     ("date", re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})([日号])"), _date),
     # Times and scores.
@@ -457,11 +479,7 @@ _RULES: tuple[Rule, ...] = (
     (
         "score",
         re.compile(r"(?<![\d.])(\d{1,3})\s*[-/]\s*(\d{1,3})(?![\d./])"),
-        lambda m: (
-            _score(m)
-            if re.search(_SCORE_WORDS, m.string[max(0, m.start() - 8) : m.start()])
-            else None
-        ),
+        lambda m: _score(m) if _talks_score(m) else None,
     ),
     # Money, percentages, measures.
     (
@@ -500,6 +518,13 @@ _RULES: tuple[Rule, ...] = (
             _SIGN + r"(?<![\d.])(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT_RE + r")(?![A-Za-z²³])"
         ),
         _unit,
+    ),
+    ("math", re.compile(r"\s*(?P<op><=|>=|[=≠≈≤≥])\s*(?=[-\d一二三四五六七八九十零])"), _math),
+    # B2B, O2O, P2P: business models said with English "to", as Chinese news says them.
+    (
+        "acronym",
+        re.compile(r"(?<![A-Za-z])([A-Z])2([A-Z])(?![A-Za-z])"),
+        lambda m: f"{m.group(1)} to {m.group(2)}",
     ),
     ("word-number", re.compile(r"([A-Za-z]{2,})-(\d+)(?![\d.])"), _word_number),
     ("number", re.compile(r"(?<![\d.])0(\d)(?=[月日号时点分秒])"), lambda m: _cardinal(m.group(1))),

@@ -51,6 +51,11 @@ def test_normalise(raw: str, spoken: str) -> None:
         ("负债达-1.5亿", "负债达负一点五亿"),
         ("账户尾号为6621", "账户尾号为六六二一"),
         ("据统计，第1000000位游客", "据统计，第一百万位游客"),
+        ("主队以3-2获胜", "主队以三比二获胜"),
+        ("展出公元前221年的竹简", "展出公元前二二一年的竹简"),
+        ("发展B2B电商", "发展B to B电商"),
+        ("要求得分≥60分", "要求得分大于等于六十分"),
+        ("约有1/5的人", "约有五分之一的人"),
     ],
 )
 def test_issue17_readings(raw: str, spoken: str) -> None:
@@ -88,3 +93,12 @@ def test_spans_are_ordered_and_disjoint(text: str) -> None:
     _, spans = normalise_with_readings(text)
     assert all(a.end <= b.start for a, b in pairwise(spans))
     assert all(r.spoken for r in spans if any(c.isdigit() for c in r.source))
+
+
+def test_long_runs_stay_linear() -> None:
+    """A line of digits or symbols must not make any rule retry quadratically."""
+    import time
+
+    start = time.perf_counter()
+    normalise("1" * 3000 + "-" * 2000 + "1:2" * 1000 + "2008-" * 500)
+    assert time.perf_counter() - start < 2.0
