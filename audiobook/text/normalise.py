@@ -493,7 +493,7 @@ _RULES: tuple[Rule, ...] = (
         ),
         _money,
     ),
-    ("money", re.compile(r"(?P<n>" + _NUM + r")(?=元)"), lambda m: _amount(m.group("n"))),
+    ("money", re.compile(r"(?<![\d.])(?P<n>" + _NUM + r")(?=元)"), lambda m: _amount(m.group("n"))),
     (
         "percent",
         re.compile(r"(?<!\d)(" + _NUM + r")\s*%\s*[-–~～至到]\s*(" + _NUM + r")\s*%"),
