@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from audiobook.engines.base import VoiceSettings, relative_value
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Speech
-from audiobook.text.polyphones import respell
+from audiobook.text.polyphones import readings_digest, respell
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -117,6 +117,13 @@ class EspeakEngine:
     @property
     def sample_rate(self) -> int:
         return _library().sample_rate
+
+    @property
+    def cache_variant(self) -> str:
+        """Audio differs with the polyphone front end and the lexicon's readings it tells
+        espeak-ng, so they are part of the cache key (old audio is not reused after either
+        changes)."""
+        return "polyphones-1:" + readings_digest()
 
     def describe(self) -> str:
         return f"espeak-ng:{self.voice}"

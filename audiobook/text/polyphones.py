@@ -82,6 +82,15 @@ def _lexicon() -> tuple[dict[str, tuple[str, ...]], re.Pattern[str] | None]:
     return readings, pattern
 
 
+def readings_digest() -> str:
+    """A short digest of the lexicon readings the offline voice is told (for cache keys)."""
+    import hashlib
+
+    recorded, _ = _lexicon()
+    text = "\n".join(f"{w} {' '.join(p)}" for w, p in sorted(recorded.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def choices(text: str, *, check_espeak: bool = True) -> list[Choice]:
     """Every word of ``text`` with a reading to decide: a word of the lexicon (its recorded
     pinyin), else a jieba word holding a polyphone (pypinyin's reading in context).

@@ -100,5 +100,5 @@ def test_long_runs_stay_linear() -> None:
     import time
 
     start = time.perf_counter()
-    normalise("1" * 3000 + "-" * 2000 + "1:2" * 1000 + "2008-" * 500)
+    normalise("1" * 20000 + "元" + "-" * 2000 + "1:2" * 1000 + "2008-" * 500)
     assert time.perf_counter() - start < 2.0
