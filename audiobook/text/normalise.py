@@ -271,7 +271,13 @@ def _phone(m: re.Match[str]) -> str:
     return out
 
 
-def _code(m: re.Match[str]) -> str:
+#: What follows a count (手机1000万部 is a count, 手机13800… a number to dial).
+_COUNTED = re.compile(r"\s*[万亿个人元名件次台辆吨米只家户位种年天倍斤股份部条款%％]")
+
+
+def _code(m: re.Match[str]) -> str | None:
+    if _COUNTED.match(m.string, m.end()):
+        return None
     return m.group("pre") + _digits(m.group("n"))
 
 
@@ -339,7 +345,7 @@ def _long_bare(m: re.Match[str]) -> str | None:
     after = m.string[m.end() : m.end() + 1]
     if m.group(0).endswith("00") or m.string[max(0, m.start() - 1) : m.start()] == "第":
         return None  # a round number is an amount; 第… is a rank
-    if after and re.match(r"[万亿个人元名件次台辆吨米只家户位种年天倍斤股份]", after):
+    if after and _COUNTED.match(m.string, m.end()):
         return None
     return _digits(m.group(0))
 

@@ -56,6 +56,7 @@ def test_normalise(raw: str, spoken: str) -> None:
         ("发展B2B电商", "发展B to B电商"),
         ("要求得分≥60分", "要求得分大于等于六十分"),
         ("约有1/5的人", "约有五分之一的人"),
+        ("全年卖出手机1000万部", "全年卖出手机一千万部"),
     ],
 )
 def test_issue17_readings(raw: str, spoken: str) -> None:
