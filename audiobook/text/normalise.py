@@ -190,7 +190,15 @@ def _md(m: re.Match[str]) -> str | None:
     return _cardinal(mo) + "月" + _cardinal(d) + "日"
 
 
-def _year(m: re.Match[str]) -> str:
+#: Around ``2000年``, words that make it a length of time (两千年), not a year (二〇〇〇年).
+_YEARS_BEFORE = re.compile(r"(?:近|约|了|历时|长达|超过|逾|已有|经过|花了)$")
+_YEARS_AFTER = re.compile(r"(?:多|余|历史|之久|以上|左右|前后|的历史|间)")
+
+
+def _year(m: re.Match[str]) -> str | None:
+    before = m.string[max(0, m.start() - 2) : m.start()]
+    if _YEARS_BEFORE.search(before) or _YEARS_AFTER.match(m.string, m.end()):
+        return None
     return _year_digits(m.group(1)) + "年"
 
 
