@@ -51,6 +51,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
 class _Stderr(Console):
     """Status and progress on stderr. Nobody reading it (a closed pipe) is no reason to stop a
     build: status goes quiet and the command carries on (rich would exit 1)."""
@@ -445,6 +447,43 @@ def sections(
     for section in art.sections:
         print(f"\n## {section.title}\n")
         print(section.text)
+
+
+@app.command()
+@friendly
+def readings(
+    article: ArticleArg,
+    keep: KeepOpt = None,
+    drop: DropOpt = None,
+    spam: KeywordOpt = None,
+    spam_file: KeywordFileOpt = None,
+    convert: ConvertOpt = None,
+    lexicon: Annotated[
+        Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List every decision the text front end makes for speech, to review before publishing:
+    each normalised span with its reading and rule, each lexicon substitution (every engine),
+    and each polyphone word with the pinyin chosen for the offline voice.
+
+    Examples:
+
+      audiobook readings article.txt
+
+      audiobook readings article.txt --json | jq '.sentences[].normalised[]'
+    """
+    from audiobook.text.lexicon import load_lexicon
+    from audiobook.text.reading_sheet import format_sheet, reading_sheet
+
+    prepared = pipeline.prepare(article, _clean_options(keep, drop, spam, spam_file, convert))
+    art = prepared.article
+    sheets = reading_sheet(art, load_lexicon(lexicon))
+    if as_json:
+        payload = {"title": art.title, "sentences": [s.as_dict() for s in sheets]}
+        print(json.dumps(payload, ensure_ascii=False))
+        return
+    print(format_sheet(sheets, [s.title for s in art.sections]))
 
 
 @app.command("clean")

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from audiobook.engines.base import VoiceSettings, relative_value
 from audiobook.errors import EngineError
 from audiobook.models import Boundary, Speech
+from audiobook.text.polyphones import readings_digest, respell
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
+#: espeak_Synth flag: read ``[[…]]`` as phonemes (how a polyphone's reading is given).
+_PHONEMES = 0x100
 _EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_MSG_TERMINATED = 1, 2, 5, 6
 _RATE, _VOLUME, _PITCH = 1, 2, 3
 _DEFAULT_WPM = 175
@@ -115,10 +118,20 @@ class EspeakEngine:
     def sample_rate(self) -> int:
         return _library().sample_rate
 
+    @property
+    def cache_variant(self) -> str:
+        """Audio differs with the polyphone front end and the lexicon's readings it tells
+        espeak-ng, so they are part of the cache key (old audio is not reused after either
+        changes)."""
+        return "polyphones-1:" + readings_digest()
+
     def describe(self) -> str:
         return f"espeak-ng:{self.voice}"
 
     def synthesize(self, text: str) -> Speech:
+        # Polyphones espeak-ng would misread are given as phonemes (text/polyphones.py);
+        # positions in what it is told map back to ``text`` for the word timings.
+        told, origin = respell(text) if self.voice == "cmn" else (text, list(range(len(text) + 1)))
         with _lock:
             lib = _library()
             if lib.lib.espeak_SetVoiceByName(self.voice.encode()) != 0:
@@ -128,14 +141,20 @@ class EspeakEngine:
             lib.lib.espeak_SetParameter(_VOLUME, self._volume, 0)
             _pcm.clear()
             _events.clear()
-            data = text.encode("utf-8")
+            data = told.encode("utf-8")
             status = lib.lib.espeak_Synth(
-                data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+                data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _PHONEMES, None, None
             )
             if status != 0:
                 raise EngineError(f"espeak-ng failed (status {status}) on {text[:30]!r}")
             pcm, events = bytes(_pcm), list(_events)
+        events = [(kind, _origin(origin, pos), sample) for kind, pos, sample in events]
         return Speech(pcm, lib.sample_rate, _boundaries(text, events, lib.sample_rate, len(pcm)))
+
+
+def _origin(origin: list[int], pos: int) -> int:
+    """A 1-based position in the told text -> the 1-based position in the original."""
+    return origin[min(max(pos - 1, 0), len(origin) - 1)] + 1
 
 
 def _boundaries(

@@ -1,12 +1,12 @@
-"""Pronunciation: a user lexicon whose ``say`` spellings every engine hears.
+"""Pronunciation: a user lexicon applied to every engine.
 
-The edge service reads characters and rejects custom SSML, and espeak-ng's Mandarin voice reads
-characters through its own word-level G2P; neither takes pinyin from us. So the one lever is
-substituting characters an engine reads right for a word it reads wrong (扎赉诺尔 -> 扎赖诺尔):
+The edge service reads characters and rejects custom SSML, so for it the one lever is
+substituting characters it reads right for a word it reads wrong (扎赉诺尔 -> 扎赖诺尔):
 :meth:`Lexicon.apply`, run on every segment's spoken text whatever the engine. An entry's
-``pinyin`` (tone-numbered syllables) is checked against the word's length and kept
-(:meth:`Lexicon.pinyin`) as a record of the intended reading, for reference and for a future
-engine that accepts pinyin; it is not sent to any engine today.
+``pinyin`` (tone-numbered syllables, checked against the word's length) is the intended
+reading: the offline voice (espeak-ng) is told it as phonemes where its own reading differs
+(:mod:`audiobook.text.polyphones`), and the reading sheet lists it. ``source`` records where
+the reading comes from (《现代汉语词典》, an official name, the gazetteer).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Entry:
     word: str
     pinyin: str | None = None
     say: str | None = None
+    source: str | None = None  # where the reading comes from (dictionary, official name)
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -57,6 +58,18 @@ class Lexicon:
         if pattern is None:
             return text
         return pattern.sub(lambda m: subs[m.group(0)], text)
+
+    def substitutions(self, text: str) -> list[tuple[int, int, str, str, str | None]]:
+        """Where :meth:`apply` substitutes in ``text``: (start, end, word, say, pinyin) each,
+        so a reading sheet can list them without diffing strings."""
+        subs, pattern = self._substitution
+        if pattern is None:
+            return []
+        pinyin = {e.word: e.pinyin for e in self.entries}
+        return [
+            (m.start(), m.end(), m.group(0), subs[m.group(0)], pinyin.get(m.group(0)))
+            for m in pattern.finditer(text)
+        ]
 
     def pinyin(self) -> dict[str, list[str]]:
         """word -> tone-numbered syllables, as recorded (no engine is sent these)."""
@@ -97,5 +110,5 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
             raise ConfigError(
                 f"{path}: {word!r} has {len(simplified)} characters but pinyin {pinyin!r}"
             )
-        entries.append(Entry(simplified, pinyin, convert(say) if say else None))
+        entries.append(Entry(simplified, pinyin, convert(say) if say else None, spec.get("source")))
     return Lexicon(tuple(entries))
