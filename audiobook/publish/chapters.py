@@ -16,33 +16,17 @@ VERSION = "1.2.0"
 MIME_TYPE = "application/json+chapters"
 
 
-#: Joins a nested chapter's title to its parents' (the spec has no nesting of its own).
-PATH_SEPARATOR = " › "
-
-
 def chapters_json(chapters: Sequence[Mapping[str, object]], *, title: str | None = None) -> bytes:
-    """Chapters as the spec's JSON (times in seconds, millisecond precision).
-
-    The spec's chapters are a flat list, so a nested chapter (an edition's article's section, a
-    book's section) carries its parents' titles: ``文章 › 小节``; a listener scrolling the list
-    still sees where each one belongs.
-    """
+    """Chapters as the spec's JSON (times in seconds, millisecond precision)."""
     payload: dict[str, object] = {"version": VERSION}
     if title:
         payload["title"] = title
-    parents: list[str] = []
-    listed = []
-    for c in chapters:
-        level = max(1, int(str(c.get("level", 1))))
-        del parents[level - 1 :]
-        path = [*parents[: level - 1], str(c["title"])]
-        parents = path
-        listed.append(
-            {
-                "startTime": round(float(str(c["start_s"])), 3),
-                "endTime": round(float(str(c["end_s"])), 3),
-                "title": PATH_SEPARATOR.join(path),
-            }
-        )
-    payload["chapters"] = listed
+    payload["chapters"] = [
+        {
+            "startTime": round(float(str(c["start_s"])), 3),
+            "endTime": round(float(str(c["end_s"])), 3),
+            "title": str(c["title"]),
+        }
+        for c in chapters
+    ]
     return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
