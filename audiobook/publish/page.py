@@ -192,6 +192,30 @@ def _episode(record: EpisodeRecord) -> Any:
                 **{"class": "daisy"},
             ),
         ]
+    if "epub" in record.files:
+        # The EPUB 3 read-along book: text highlighted sentence by sentence as it is read.
+        downloads += [
+            " · ",
+            E.A(
+                "EPUB 有声读物（文字同步）",
+                href=_href(record.files["epub"]),
+                type="application/epub+zip",
+                download="",
+                **{"class": "epub"},
+            ),
+        ]
+    if "m4b" in record.files:
+        # One AAC file with chapters and cover, which audiobook apps open as a book.
+        downloads += [
+            " · ",
+            E.A(
+                "M4B 有声书",
+                href=_href(record.files["m4b"]),
+                type="audio/mp4",
+                download="",
+                **{"class": "m4b"},
+            ),
+        ]
     parts.append(E.P("下载：", *downloads))
     return E.ARTICLE(*parts, id=anchor, **{"aria-labelledby": title_id})
 
