@@ -235,6 +235,7 @@ def assemble(
     section_levels: Sequence[int] | None = None,
     on_encoding: Callable[[], None] | None = None,
     on_assembled: Callable[[Segment], None] | None = None,
+    aac_out: Path | None = None,
 ) -> Assembled:
     """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
 
@@ -246,6 +247,11 @@ def assemble(
     on the machine is busy, and a caller can start work that would otherwise wait until
     the end. ``on_assembled(segment)`` is called as each segment's speech (or its absence)
     has been handed to the encoder, in order: progress that a listener's file has reached.
+
+    ``aac_out``: also encode the same PCM (the spool, with the MP3's final gain and limiter,
+    so the same loudness and the same sample timeline) as AAC-LC mono in an MP4 file, for an
+    M4B edition (:mod:`audiobook.publish.m4b`) — a second encode from PCM, not a transcode of
+    the MP3.
     """
     work = out.with_name(out.name + ".pcm")
     try:
@@ -254,7 +260,9 @@ def assemble(
                 speeches, segments, sink, pauses, loudness, bitrate, out, on_encoding, on_assembled
             )
         rate = joined.rate
-        result, frames = _encode_to_target(work, out, rate, bitrate, loudness, joined)
+        result, frames, level = _encode_to_target(work, out, rate, bitrate, loudness, joined)
+        if aac_out is not None:
+            encode_aac(work, aac_out, rate, level)
     finally:
         work.unlink(missing_ok=True)
     gapless = _gapless(frames, joined.samples)
@@ -716,13 +724,14 @@ def _encode_to_target(
     bitrate: str,
     target: LoudnessTarget | None,
     joined: _Joined,
-) -> tuple[Loudness | None, FrameCounter]:
+) -> tuple[Loudness | None, FrameCounter, tuple[float, float] | None]:
     """Check the streamed encode against the target; encode the spooled PCM again (up to
-    twice) with corrected gain and ceiling if the finished MP3 missed it."""
+    twice) with corrected gain and ceiling if the finished MP3 missed it. Returns the
+    loudness, the MP3's frames and the (gain, ceiling) the published MP3 was encoded with."""
     assert joined.frames is not None
     frames = joined.frames
     if target is None or joined.measured is None or joined.level is None:
-        return None, frames
+        return None, frames, joined.level
     final = joined.measured
     gain, ceiling = joined.level
     attempt = 1
@@ -743,16 +752,59 @@ def _encode_to_target(
         assert measured is not None
         final = measured
     offset = DUAL_MONO_OFFSET_DB if target.dual_mono else 0.0
-    return Loudness(
-        integrated_lufs=round(final.integrated + offset, 2),
-        mono_lufs=round(final.integrated, 2),
-        true_peak_dbtp=round(final.true_peak if final.true_peak is not None else -math.inf, 2),
-        range_lu=round(final.range_lu, 2),
-        target_lufs=target.integrated_lufs,
-        dual_mono=target.dual_mono,
-        gain_db=round(gain, 2),
-        encodes=attempt,
-    ), frames
+    return (
+        Loudness(
+            integrated_lufs=round(final.integrated + offset, 2),
+            mono_lufs=round(final.integrated, 2),
+            true_peak_dbtp=round(final.true_peak if final.true_peak is not None else -math.inf, 2),
+            range_lu=round(final.range_lu, 2),
+            target_lufs=target.integrated_lufs,
+            dual_mono=target.dual_mono,
+            gain_db=round(gain, 2),
+            encodes=attempt,
+        ),
+        frames,
+        (gain, ceiling),
+    )
+
+
+#: AAC-LC at this rate is transparent for mono speech (Apple's spoken-word advice is 64k).
+AAC_BITRATE = "64k"
+
+
+def encode_aac(
+    pcm: Path,
+    out: Path,
+    rate: int,
+    level: tuple[float, float] | None,
+    *,
+    gapless: Gapless | None = None,
+) -> None:
+    """Encode ``pcm`` (s16le mono at ``rate``) as AAC-LC mono into an MP4 file ``out``,
+    through the same gain and limiter as the MP3 (``level``), so both editions have the same
+    loudness. The encoder's priming is in the MP4 edit list, so its timeline starts with the
+    first sample, as the chapters count.
+
+    With ``gapless``, ``pcm`` is instead a published MP3 (an episode built earlier, whose PCM
+    is gone): decoded, its priming and padding cut as ``gapless`` says so the timeline is
+    the chapters' again, and encoded as it is (its loudness is already the target's). That
+    is a transcode, used only where no PCM is left."""
+    chain = ["-af", _limiter(*level)] if level is not None else []
+    fmt = ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
+    if gapless is not None:
+        fmt = []
+        end = gapless.delay + gapless.samples
+        chain = ["-af", f"atrim=start_sample={gapless.delay}:end_sample={end},"
+                 "asetpts=PTS-STARTPTS"]  # fmt: skip
+    cmd = [
+        ffmpeg_exe(), "-v", "error", "-y", *fmt, "-i", str(pcm), *chain,
+        "-map", "0:a", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AAC_BITRATE,
+        "-ac", "1", "-ar", str(rate), "-f", "mp4", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        error = proc.stderr.decode(errors="replace").strip()[-200:]
+        raise PublishError(f"AAC encode failed: {error}")
 
 
 class _Encoder:

@@ -51,6 +51,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
 class _Stderr(Console):
     """Status and progress on stderr. Nobody reading it (a closed pipe) is no reason to stop a
     build: status goes quiet and the command carries on (rich would exit 1)."""
@@ -225,9 +227,7 @@ class _RichReporter(pipeline.Reporter):
         self.encode_task = self.progress.add_task("encoding", total=len(segments), sections="")
 
     def _sections_text(self) -> str:
-        done = sum(
-            1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n
-        )
+        done = sum(1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n)
         return f"sections {done}/{len(self.section_sizes)} ·"
 
     def spoke(self, segment: Segment) -> None:
@@ -326,6 +326,14 @@ def build(
             "sentence with the audio (Media Overlays).",
         ),
     ] = False,
+    m4b: Annotated[
+        bool,
+        typer.Option(
+            "--m4b",
+            help="Also write an M4B audiobook: AAC with chapters, cover and tags, for "
+            "audiobook apps.",
+        ),
+    ] = False,
     cover: Annotated[
         Path | None,
         typer.Option(
@@ -366,6 +374,7 @@ def build(
         lexicon=lexicon,
         daisy=daisy,
         epub=epub,
+        m4b=m4b,
         cover=cover,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
@@ -551,6 +560,26 @@ def epub(
       audiobook epub she-qu-tu-shu-guan-kai-chu -o output
     """
     print(pipeline.make_epub(output, episode))
+
+
+@app.command()
+@friendly
+def m4b(
+    episode: Annotated[
+        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
+    ] = Path("output"),
+) -> None:
+    """Write an M4B audiobook for an episode already built: AAC with the episode's chapters,
+    cover and tags. Its PCM is gone, so this decodes the MP3 (build --m4b encodes the PCM).
+
+    Examples:
+
+      audiobook m4b she-qu-tu-shu-guan-kai-chu -o output
+    """
+    print(pipeline.make_m4b(output, episode))
 
 
 @app.command()
