@@ -788,7 +788,8 @@ def encode_aac(
     With ``gapless``, ``pcm`` is instead a published MP3 (an episode built earlier, whose PCM
     is gone): decoded, its priming and padding cut as ``gapless`` says so the timeline is
     the chapters' again, and encoded as it is (its loudness is already the target's). That
-    is a transcode, used only where no PCM is left."""
+    is a transcode, used only where no PCM is left (``rate`` is then unused: the MP3's own).
+    The sample rate is the input's either way, so chapter times map to the same samples."""
     chain = ["-af", _limiter(*level)] if level is not None else []
     fmt = ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
     if gapless is not None:
@@ -799,7 +800,7 @@ def encode_aac(
     cmd = [
         ffmpeg_exe(), "-v", "error", "-y", *fmt, "-i", str(pcm), *chain,
         "-map", "0:a", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AAC_BITRATE,
-        "-ac", "1", "-ar", str(rate), "-f", "mp4", str(out),
+        "-ac", "1", "-f", "mp4", str(out),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:

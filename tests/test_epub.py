@@ -166,3 +166,26 @@ def test_offered_on_the_page_in_json_and_removed_with_the_episode(
     proc = cli("feed", "remove", later.id, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert not path.exists()
+
+
+def test_nav_nests_by_section_level() -> None:
+    """An edition's articles (level 1) and their sections (level 2) nest in the nav."""
+    from audiobook.models import Cue
+    from audiobook.publish.daisy import Book
+    from audiobook.publish.epub import _nav
+
+    levels = (1, 1, 2, 2, 1, 2)
+    book = Book(
+        identifier="urn:uuid:x", title="今日", creator="编辑部", publisher="编辑部",
+        date="2026-01-01", language="zh-Hans",
+        section_titles=tuple(f"节{i}" for i in range(len(levels))), section_levels=levels,
+        cues=tuple(Cue(f"句{i}", float(i), i + 0.5, i) for i in range(len(levels))),
+        duration_s=float(len(levels)),
+    )  # fmt: skip
+    nav = _nav(book, range(len(levels)))
+    top = nav.xpath("//x:nav[@id='toc']/x:ol", namespaces=NS)[0]
+    outline = [
+        (a.text, len(a.xpath("ancestor::x:ol", namespaces=NS)))
+        for a in top.xpath(".//x:a", namespaces=NS)
+    ]
+    assert outline == [("节0", 1), ("节1", 1), ("节2", 2), ("节3", 2), ("节4", 1), ("节5", 2)]

@@ -105,9 +105,7 @@ def commit(
         # Episode targets are resolved (Store.inside), the root may be relative (-o out).
         root = store.root.resolve()
         new = [
-            t.resolve().relative_to(root).as_posix()
-            for t, _ in moves
-            if t.resolve().parent != root
+            t.resolve().relative_to(root).as_posix() for t, _ in moves if t.resolve().parent != root
         ]
         if new:
             store.intend(new)
