@@ -32,7 +32,8 @@ _XHTML_DOCTYPE = (
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
 )
 _SMIL_DOCTYPE = (
-    '<!DOCTYPE smil PUBLIC "-//W3C//DTD SMIL 1.0//EN" "http://www.w3.org/TR/REC-smil/SMIL10.dtd">'
+    '<!DOCTYPE smil PUBLIC "-//W3C//DTD SMIL 1.0//EN" '
+    '"http://www.w3.org/TR/REC-smil/SMIL10.dtd">'
 )
 AUDIO_NAME = "audio.mp3"
 CONTENT_NAME = "content.html"
@@ -157,9 +158,9 @@ def _ncc(book: Book, sections: Sequence[int], total: float) -> etree._Element:
     for s in sections:
         level = max(1, min(6, book.section_levels[s] if s < len(book.section_levels) else 1))
         heading = etree.SubElement(body, f"{x}h{level}", id=f"h_{s + 1:03d}")
-        etree.SubElement(
-            heading, f"{x}a", href=f"{_smil_name(s)}#p_{s + 1:03d}_head"
-        ).text = book.section_titles[s]
+        etree.SubElement(heading, f"{x}a", href=f"{_smil_name(s)}#p_{s + 1:03d}_head").text = (
+            book.section_titles[s]
+        )
     return html
 
 
@@ -246,7 +247,9 @@ def _zip(folder: Path) -> Path:
     return out
 
 
-def book_from_record(record: EpisodeRecord, *, publisher: str, language: str = "zh-CN") -> Book:
+def book_from_record(
+    record: EpisodeRecord, *, publisher: str, language: str = "zh-CN"
+) -> Book:
     """A published episode's DAISY description, from its store record alone.
 
     A cue belongs to the chapter whose time range holds its start, so an edition can be made

@@ -153,3 +153,4 @@ def cache_folder() -> Path | None:
     """Where the store lives (for tests that share one between builds)."""
     files = _data_files()
     return derived_folder("pinyin", VERSION, files) if files else None
+
