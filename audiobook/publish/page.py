@@ -22,9 +22,11 @@ from audiobook.publish.store import EpisodeRecord, FeedSettings
 
 # .meta (date, duration, byline) is an explicit grey, not the system's GrayText (#808080 in
 # Chromium: 3.9:1 on white, under WCAG's 4.5:1): #595959 is 7:1 on white, #b8b8b8 is 9:1 on
-# Chromium's dark canvas (#121212).
+# Chromium's dark canvas (#121212). The page's background is stated (Canvas), so contrast
+# checkers see the dark canvas the links' dark-scheme colours are meant for.
 _STYLE = """
 :root { color-scheme: light dark; font-family: system-ui, "Noto Sans CJK SC", sans-serif; }
+html { background: Canvas; color: CanvasText; }
 body { max-width: 46rem; margin: 0 auto; padding: 1rem; line-height: 1.7; }
 header img { float: right; width: 8rem; height: 8rem; margin-left: 1rem; }
 article { border-top: 1px solid #8884; padding: 1rem 0; clear: both; }
