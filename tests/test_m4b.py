@@ -149,8 +149,10 @@ def test_same_timeline_and_loudness_as_the_mp3(site: tuple[Path, dict[str, objec
     integrated, peak = ebur128(str(m4b))
     mp3_integrated, _ = ebur128(str(mp3))
     assert abs(integrated - target.integrated_lufs) <= target.tolerance_lu
-    assert abs(integrated - mp3_integrated) <= 2 * target.tolerance_lu
-    assert peak <= target.true_peak_dbtp + 0.3
+    # The AAC is measured and encoded again until it is the MP3's loudness (0.2 LU; ffmpeg
+    # prints 0.1 LU steps) and under the true-peak ceiling.
+    assert abs(integrated - mp3_integrated) <= 0.3
+    assert peak <= target.true_peak_dbtp + 0.05
 
 
 def test_offered_on_the_page_in_json_and_removed(site: tuple[Path, dict[str, object]]) -> None:
