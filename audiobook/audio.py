@@ -235,6 +235,7 @@ def assemble(
     section_levels: Sequence[int] | None = None,
     on_encoding: Callable[[], None] | None = None,
     on_assembled: Callable[[Segment], None] | None = None,
+    aac_out: Path | None = None,
 ) -> Assembled:
     """Join every segment's speech into ``out`` (an MP3) and time chapters and cues.
 
@@ -246,6 +247,11 @@ def assemble(
     on the machine is busy, and a caller can start work that would otherwise wait until
     the end. ``on_assembled(segment)`` is called as each segment's speech (or its absence)
     has been handed to the encoder, in order: progress that a listener's file has reached.
+
+    ``aac_out``: also encode the same PCM (the spool, with the MP3's final gain and limiter,
+    so the same loudness and the same sample timeline) as AAC-LC mono in an MP4 file, for an
+    M4B edition (:mod:`audiobook.publish.m4b`) — a second encode from PCM, not a transcode of
+    the MP3.
     """
     work = out.with_name(out.name + ".pcm")
     try:
@@ -254,7 +260,11 @@ def assemble(
                 speeches, segments, sink, pauses, loudness, bitrate, out, on_encoding, on_assembled
             )
         rate = joined.rate
-        result, frames = _encode_to_target(work, out, rate, bitrate, loudness, joined)
+        result, frames, level = _encode_to_target(work, out, rate, bitrate, loudness, joined)
+        if aac_out is not None:
+            encode_aac(work, aac_out, rate, level)
+            if level is not None and result is not None and loudness is not None:
+                _match_aac(work, aac_out, rate, level, result.mono_lufs, loudness)
     finally:
         work.unlink(missing_ok=True)
     gapless = _gapless(frames, joined.samples)
@@ -716,13 +726,14 @@ def _encode_to_target(
     bitrate: str,
     target: LoudnessTarget | None,
     joined: _Joined,
-) -> tuple[Loudness | None, FrameCounter]:
+) -> tuple[Loudness | None, FrameCounter, tuple[float, float] | None]:
     """Check the streamed encode against the target; encode the spooled PCM again (up to
-    twice) with corrected gain and ceiling if the finished MP3 missed it."""
+    twice) with corrected gain and ceiling if the finished MP3 missed it. Returns the
+    loudness, the MP3's frames and the (gain, ceiling) the published MP3 was encoded with."""
     assert joined.frames is not None
     frames = joined.frames
     if target is None or joined.measured is None or joined.level is None:
-        return None, frames
+        return None, frames, joined.level
     final = joined.measured
     gain, ceiling = joined.level
     attempt = 1
@@ -743,16 +754,115 @@ def _encode_to_target(
         assert measured is not None
         final = measured
     offset = DUAL_MONO_OFFSET_DB if target.dual_mono else 0.0
-    return Loudness(
-        integrated_lufs=round(final.integrated + offset, 2),
-        mono_lufs=round(final.integrated, 2),
-        true_peak_dbtp=round(final.true_peak if final.true_peak is not None else -math.inf, 2),
-        range_lu=round(final.range_lu, 2),
-        target_lufs=target.integrated_lufs,
-        dual_mono=target.dual_mono,
-        gain_db=round(gain, 2),
-        encodes=attempt,
-    ), frames
+    return (
+        Loudness(
+            integrated_lufs=round(final.integrated + offset, 2),
+            mono_lufs=round(final.integrated, 2),
+            true_peak_dbtp=round(final.true_peak if final.true_peak is not None else -math.inf, 2),
+            range_lu=round(final.range_lu, 2),
+            target_lufs=target.integrated_lufs,
+            dual_mono=target.dual_mono,
+            gain_db=round(gain, 2),
+            encodes=attempt,
+        ),
+        frames,
+        (gain, ceiling),
+    )
+
+
+#: How far the AAC's loudness may sit from the MP3's before it is encoded again.
+AAC_MATCH_LU = 0.2
+#: At most this many AAC encodes (as the MP3 loop): AAC's true-peak overshoot varies from
+#: one encode to the next, so a correction is measured again.
+AAC_ENCODES = 3
+
+
+def _match_aac(
+    pcm: Path,
+    out: Path,
+    rate: int,
+    level: tuple[float, float],
+    mp3_mono_lufs: float,
+    target: LoudnessTarget,
+) -> None:
+    """Measure the AAC and, if it is off the MP3's loudness by more than
+    :data:`AAC_MATCH_LU` or over the true-peak ceiling, encode it again with the gain and
+    ceiling corrected by what was measured (up to :data:`AAC_ENCODES` encodes in all). The
+    same gain does not give the same loudness: LAME's low-pass takes away treble that
+    K-weighting counts (the seed's AAC came out 0.4 LU louder at the MP3's gain)."""
+    gain, ceiling = level
+    for _ in range(AAC_ENCODES - 1):
+        integrated, peak = measure_file(out)
+        miss = mp3_mono_lufs - integrated
+        over = peak - target.true_peak_dbtp
+        if abs(miss) <= AAC_MATCH_LU and over <= 0:
+            return
+        if over > 0:
+            ceiling -= over + 0.2
+        gain += miss
+        encode_aac(pcm, out, rate, (gain, ceiling))
+
+
+def measure_file(path: Path) -> tuple[float, float]:
+    """(integrated loudness, true peak) of a file as ffmpeg decodes it: plain channel
+    figures (LUFS, dBTP), no dual-mono offset."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
+         "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    log = proc.stderr.decode(errors="replace")
+    summary = log[log.rfind("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf)", summary)
+    if proc.returncode != 0 or integrated is None or peak is None:
+        raise PublishError(f"{path.name}: could not measure loudness: {log.strip()[-200:]}")
+    return float(integrated[1]), float(peak[1])
+
+
+#: AAC-LC at this rate is transparent for mono speech (Apple's spoken-word advice is 64k).
+AAC_BITRATE = "64k"
+#: The AAC's bandwidth (Hz), about the MP3's (LAME low-passes 64 kbit/s mono near there):
+#: speech loses nothing, and a click's broadband overshoot past the limiter (the seed's
+#: reached -0.6 dBTP at full bandwidth) stays under the true-peak ceiling.
+AAC_CUTOFF = "10500"
+
+
+def encode_aac(
+    pcm: Path,
+    out: Path,
+    rate: int,
+    level: tuple[float, float] | None,
+    *,
+    gapless: Gapless | None = None,
+) -> None:
+    """Encode ``pcm`` (s16le mono at ``rate``) as AAC-LC mono into an MP4 file ``out``,
+    through the same gain and limiter as the MP3 (``level``), so both editions have the same
+    loudness. The encoder's priming is in the MP4 edit list, so its timeline starts with the
+    first sample, as the chapters count.
+
+    With ``gapless``, ``pcm`` is instead a published MP3 (an episode built earlier, whose PCM
+    is gone): decoded, its priming and padding cut as ``gapless`` says so the timeline is
+    the chapters' again, and encoded as it is (its loudness is already the target's). That
+    is a transcode, used only where no PCM is left (``rate`` is then unused: the MP3's own).
+    The sample rate is the input's either way, so chapter times map to the same samples."""
+    chain = ["-af", _limiter(*level)] if level is not None else []
+    fmt = ["-f", "s16le", "-ar", str(rate), "-ac", "1"]
+    if gapless is not None:
+        fmt = []
+        end = gapless.delay + gapless.samples
+        chain = ["-af", f"atrim=start_sample={gapless.delay}:end_sample={end},"
+                 "asetpts=PTS-STARTPTS"]  # fmt: skip
+    cmd = [
+        ffmpeg_exe(), "-v", "error", "-y", *fmt, "-i", str(pcm), *chain,
+        "-map", "0:a", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AAC_BITRATE,
+        "-cutoff", AAC_CUTOFF,
+        "-ac", "1", "-f", "mp4", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        error = proc.stderr.decode(errors="replace").strip()[-200:]
+        raise PublishError(f"AAC encode failed: {error}")
 
 
 class _Encoder:

@@ -227,9 +227,7 @@ class _RichReporter(pipeline.Reporter):
         self.encode_task = self.progress.add_task("encoding", total=len(segments), sections="")
 
     def _sections_text(self) -> str:
-        done = sum(
-            1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n
-        )
+        done = sum(1 for s, n in self.section_sizes.items() if self.done_in_section.get(s, 0) >= n)
         return f"sections {done}/{len(self.section_sizes)} ·"
 
     def spoke(self, segment: Segment) -> None:
@@ -320,6 +318,22 @@ def build(
     daisy: Annotated[
         bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
     ] = False,
+    epub: Annotated[
+        bool,
+        typer.Option(
+            "--epub",
+            help="Also write an EPUB 3 read-along book: the text, synchronised sentence by "
+            "sentence with the audio (Media Overlays).",
+        ),
+    ] = False,
+    m4b: Annotated[
+        bool,
+        typer.Option(
+            "--m4b",
+            help="Also write an M4B audiobook: AAC with chapters, cover and tags, for "
+            "audiobook apps.",
+        ),
+    ] = False,
     cover: Annotated[
         Path | None,
         typer.Option(
@@ -359,6 +373,8 @@ def build(
         title=title,
         lexicon=lexicon,
         daisy=daisy,
+        epub=epub,
+        m4b=m4b,
         cover=cover,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
@@ -394,6 +410,9 @@ def build(
                 "loudness": asdict(episode.loudness) if episode.loudness else None,
                 # Sentences spoken by the --fallback voice (empty: none, or not asked for).
                 "fallback": [u.as_dict() for u in result.fallback],
+                # Every published file of the episode beside the MP3 (transcripts, and the
+                # DAISY, EPUB and M4B editions when asked for), by kind.
+                "files": {k: str(output / v) for k, v in sorted(result.record.files.items())},
             },
             "feed": str(result.feed),
         }
@@ -558,6 +577,46 @@ def daisy(
       audiobook daisy output/episodes/she-qu-tu-shu-guan-kai-chu.mp3 -o output
     """
     print(pipeline.make_daisy(output, episode))
+
+
+@app.command()
+@friendly
+def epub(
+    episode: Annotated[
+        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
+    ] = Path("output"),
+) -> None:
+    """Write an EPUB 3 read-along book for an episode already built: the text with its
+    headings, the audio, and Media Overlays that highlight each sentence as it is read.
+
+    Examples:
+
+      audiobook epub she-qu-tu-shu-guan-kai-chu -o output
+    """
+    print(pipeline.make_epub(output, episode))
+
+
+@app.command()
+@friendly
+def m4b(
+    episode: Annotated[
+        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
+    ] = Path("output"),
+) -> None:
+    """Write an M4B audiobook for an episode already built: AAC with the episode's chapters,
+    cover and tags. Its PCM is gone, so this decodes the MP3 (build --m4b encodes the PCM).
+
+    Examples:
+
+      audiobook m4b she-qu-tu-shu-guan-kai-chu -o output
+    """
+    print(pipeline.make_m4b(output, episode))
 
 
 @app.command()

@@ -84,6 +84,13 @@ def edition_command(
     daisy: Annotated[
         bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
     ] = False,
+    epub: Annotated[
+        bool,
+        typer.Option("--epub", help="Also write an EPUB 3 read-along book (Media Overlays)."),
+    ] = False,
+    m4b: Annotated[
+        bool, typer.Option("--m4b", help="Also write an M4B audiobook (chapters, cover, tags).")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode and each article's record as JSON.")
     ] = False,
@@ -118,6 +125,8 @@ def edition_command(
         concurrency=concurrency,
         base_url=base_url,
         daisy=daisy,
+        epub=epub,
+        m4b=m4b,
         cache=not no_cache,
         clean=_clean_options(keep, drop, spam, spam_file, convert),
     )

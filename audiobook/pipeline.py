@@ -30,9 +30,9 @@ from audiobook.models import Article, Cleaned, Document, Episode, Segment
 from audiobook.paths import cache_root
 from audiobook.publish import id3, site
 from audiobook.publish.chapters import chapters_json
-from audiobook.publish.cover import check_cover, stage_cover
+from audiobook.publish.cover import check_cover, ensure_cover, stage_cover
 from audiobook.publish.feed import xml_text
-from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, Store, disk_error
+from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, FeedSettings, Store, disk_error
 from audiobook.publish.store import staging as stage_folder
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.publish.urls import public_url
@@ -78,6 +78,10 @@ class BuildOptions:
     lexicon: Path | None = None
     #: Also write a DAISY 2.02 talking book (and its zip) beside the episode.
     daisy: bool = False
+    #: Also write an EPUB 3 read-along book (text synchronised with the audio) beside it.
+    epub: bool = False
+    #: Also write an M4B audiobook (AAC from the same PCM, chapters, cover, tags) beside it.
+    m4b: bool = False
     #: Show artwork to publish with this build (square RGB JPEG/PNG, 1400–3000 px); it
     #: becomes the feed's cover setting, as ``audiobook feed set cover`` would make it.
     cover: Path | None = None
@@ -367,6 +371,7 @@ def _speak_and_publish(
             assembled = assemble(
                 speeches, segments, titles, staged_mp3, section_levels=levels,
                 on_assembled=report.encoded,
+                aac_out=staging / STAGED_AAC if options.m4b else None,
             )  # fmt: skip
         result = _publish(
             store, staging, prepared, title, choice, assembled, options, report, fallback
@@ -507,6 +512,133 @@ def _write_daisy(
     return dict(zip(site.DAISY_KEYS, (folder, archive), strict=True)), fileset, zipped
 
 
+def _find_episode(store: Store, episode: str) -> EpisodeRecord:
+    """A published episode by id or MP3 name/path, or a one-line error naming the others."""
+    wanted = Path(episode).name
+    records = store.episodes()
+    record = next(
+        (r for r in records if wanted in (r.id, Path(r.mp3).name, Path(r.mp3).stem)), None
+    )
+    if record is None:
+        known = ", ".join(r.id for r in records) or "none"
+        raise PublishError(f"no episode {episode!r} in {store.root} (episodes: {known})")
+    return record
+
+
+def make_epub(output: Path, episode: str) -> Path:
+    """Write the EPUB 3 read-along book of a published episode (by id or MP3 path); return
+    its path. Recorded in the episode (so ``feed remove`` deletes it) and offered on the page."""
+    from audiobook.publish.epub import epub_path
+
+    store = Store(output)
+    with store.locked():
+        record = _find_episode(store, episode)
+        settings = store.settings()
+        name = epub_path(record.mp3)
+        if name not in record.files.values():
+            # A new file: listed first, so a kill before it is recorded takes it back.
+            store.intend([name])
+        cover = ensure_cover(store.root, settings.title, settings.author, settings.cover)
+        files, path = _write_epub(
+            record, settings.author, output / record.mp3, store.root / cover, store.inside
+        )
+        site.attach_files(store, record.id, files)
+        return path
+
+
+def _write_epub(
+    record: EpisodeRecord,
+    publisher: str,
+    mp3: Path,
+    cover: Path | None,
+    place: Callable[[str], Path],
+) -> tuple[dict[str, str], Path]:
+    """The EPUB of ``record``'s episode (its audio: ``mp3``), written where ``place`` puts
+    its published name. Returns the record's ``files`` entry for it and the file."""
+    from audiobook.publish.daisy import book_from_record
+    from audiobook.publish.epub import epub_path, write_epub
+
+    name = epub_path(record.mp3)
+    book = book_from_record(record, publisher=publisher, language=EPUB_LANGUAGE)
+    # The feed's artwork is checked JPEG or PNG (EPUB core media types); anything else the
+    # user set by hand is left out rather than making an invalid book.
+    usable = cover if cover is not None and cover.suffix.lower() in _EPUB_COVERS else None
+    path = write_epub(book, mp3, place(name), usable, record.updated or record.pub_date)
+    return {"epub": name}, path
+
+
+#: The AAC encode of the episode's PCM (``build --m4b``), in the staging folder.
+STAGED_AAC = "episode.aac.mp4"
+
+
+def make_m4b(output: Path, episode: str) -> Path:
+    """Write the M4B audiobook of a published episode (by id or MP3 path); return its path.
+
+    The episode's PCM is gone once it is built, so this decodes its MP3 (priming and padding
+    cut, so the chapters still fall on the same samples) and encodes that as AAC: a
+    transcode, unlike ``build --m4b``, which encodes the PCM itself."""
+    from audiobook.audio import encode_aac, read_gapless
+    from audiobook.publish.m4b import m4b_path
+
+    store = Store(output)
+    with store.locked():
+        record = _find_episode(store, episode)
+        settings = store.settings()
+        mp3 = store.inside(record.mp3)
+        gapless = read_gapless(mp3)
+        if gapless is None:
+            raise PublishError(f"{mp3}: no gapless record (iTunSMPB); rebuild with --m4b")
+        name = m4b_path(record.mp3)
+        if name not in record.files.values():
+            store.intend([name])  # listed first: a kill before it is recorded takes it back
+        cover = store.root / ensure_cover(
+            store.root, settings.title, settings.author, settings.cover
+        )
+        with stage_folder(output) as staging:
+            aac = staging / STAGED_AAC
+            encode_aac(mp3, aac, 0, None, gapless=gapless)
+            _, path = _write_m4b(record, settings, aac, cover, store.inside)
+        site.attach_files(store, record.id, {"m4b": name})
+        return path
+
+
+def _write_m4b(
+    record: EpisodeRecord,
+    settings: FeedSettings,
+    aac: Path,
+    cover: Path | None,
+    place: Callable[[str], Path],
+) -> tuple[str, Path]:
+    """The M4B of ``record``'s episode from its AAC encode ``aac``, written where ``place``
+    puts its published name; returns that name and the file."""
+    from audiobook.publish.m4b import Tags, m4b_path, write_m4b
+
+    name = m4b_path(record.mp3)
+    chapters = [
+        (str(c["title"]), float(c["start_s"]), float(c["end_s"]))  # type: ignore[arg-type]
+        for c in record.chapters
+    ]
+    if chapters:
+        # A QuickTime chapter track tiles its track from 0, so its first chapter starts at
+        # 0 whatever it is told; the Nero list is told the same, so both agree. That moves
+        # only the first start, over the lead-in silence before the first word.
+        chapters[0] = (chapters[0][0], 0.0, chapters[0][2])
+    tags = Tags(
+        title=record.title,
+        author=record.byline or settings.author,
+        album=settings.title,
+        year=record.pub_date[:4],
+    )
+    usable = cover if cover is not None and cover.suffix.lower() in _EPUB_COVERS else None
+    return name, write_m4b(aac, place(name), chapters, tags, usable)
+
+
+#: The EPUB's language tag: the text is converted to Simplified Chinese (script subtag, so a
+#: reading system picks a Simplified font and voice).
+EPUB_LANGUAGE = "zh-Hans"
+_EPUB_COVERS = (".jpg", ".jpeg", ".png")
+
+
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
     return _script(article, engine.needs_normalised_text, engine.max_chars, lexicon_path)
 
@@ -558,6 +690,8 @@ def _publish(
         **({"edition": prepared.edition} if prepared.edition else {}),
         # Measured on the finished MP3 (see audiobook.audio): what a listener will hear.
         "loudness": asdict(assembled.loudness) if assembled.loudness else None,
+        # Editions asked for beside the MP3 (their files are in the episode's record).
+        "editions": [k for k in ("daisy", "epub", "m4b") if getattr(options, k, False)],
         # --fallback: the offline voice and every sentence it spoke (null when not asked).
         "fallback": None
         if fallback is None
@@ -639,6 +773,29 @@ def _publish(
             )
             record.files.update(daisy)
             staged.update({daisy["daisy"]: fileset, daisy["daisy_zip"]: zipped})
+        if options.epub:
+            cover_name = (
+                staged_cover
+                if staged_cover is not None
+                else store.root
+                / ensure_cover(store.root, settings.title, settings.author, settings.cover)
+            )
+            epub, epub_file = _write_epub(
+                record, settings.author, staged_mp3, cover_name,
+                lambda name: staging / Path(name).name,
+            )  # fmt: skip
+            record.files.update(epub)
+            staged[epub["epub"]] = epub_file
+        if options.m4b:
+            m4b_cover = staged_cover or store.root / ensure_cover(
+                store.root, settings.title, settings.author, settings.cover
+            )
+            m4b_name, m4b_file = _write_m4b(
+                record, settings, staging / STAGED_AAC, m4b_cover,
+                lambda name: staging / Path(name).name,
+            )  # fmt: skip
+            record.files["m4b"] = m4b_name
+            staged[m4b_name] = m4b_file
         records = [r for r in records if r.id != episode_id] + [record]
         # A rebuild's old files (an old DAISY edition of the previous audio too) go once the
         # feed names the new ones.
@@ -651,6 +808,10 @@ def _publish(
     report.note(f"episode: {options.output / names['mp3']}")
     if options.daisy:
         report.note(f"daisy: {options.output / record.files['daisy_zip']}")
+    if options.epub:
+        report.note(f"epub: {options.output / record.files['epub']}")
+    if options.m4b:
+        report.note(f"m4b: {options.output / record.files['m4b']}")
     episode = Episode(
         mp3=str(options.output / names["mp3"]),
         title=title,

@@ -36,6 +36,8 @@ MIME_TYPES = (
     (".png", "image/png"),
     (".zip", "application/zip"),
     (".smil", "application/smil"),
+    (".epub", "application/epub+zip"),
+    (".m4b", "audio/mp4"),
 )
 #: The store's own files: not for listeners (local paths, settings, build records).
 PRIVATE_NAMES = ("episodes.json", "feed.json")

@@ -83,3 +83,19 @@ def test_a_closed_stderr_does_not_fail_a_build(tmp_path: Path) -> None:
     assert proc.returncode == 0
     (record,) = Store(out).episodes()
     assert str(out / record.mp3) in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_relative_output_folder_publishes(tmp_path: Path) -> None:
+    """``-o out`` (relative to the working folder): the store's root is relative while the
+    episode files' targets are resolved; publishing once raised ValueError (exit 70)."""
+    article = tiny_article(tmp_path, "relative")
+    proc = subprocess.run(
+        [sys.executable, "-m", "audiobook", "build", str(article), "--engine", "espeak",
+         "-o", "out", "--quiet", "--epub"],
+        capture_output=True, text=True, env=env(), cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    record = Store(tmp_path / "out").episodes()[0]
+    assert (tmp_path / "out" / record.mp3).is_file()
+    assert (tmp_path / "out" / record.files["epub"]).is_file()

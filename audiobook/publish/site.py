@@ -102,7 +102,11 @@ def commit(
     gone = sorted({str(Path(name)) for name in obsolete} - named)
     moved: list[Path] = []
     try:
-        new = [t.relative_to(store.root).as_posix() for t, _ in moves if t.parent != store.root]
+        # Episode targets are resolved (Store.inside), the root may be relative (-o out).
+        root = store.root.resolve()
+        new = [
+            t.resolve().relative_to(root).as_posix() for t, _ in moves if t.resolve().parent != root
+        ]
         if new:
             store.intend(new)
         for target, source in moves:
