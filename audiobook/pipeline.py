@@ -674,7 +674,9 @@ def _publish(
     cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3),
              **({"fallback": True} if c.fallback else {})}
             for c in assembled.cues]  # fmt: skip
-    (staging / "chapters.json").write_bytes(chapters_json(chapters, title=title))
+    (staging / "chapters.json").write_bytes(
+        chapters_json(chapters, title=title, paths=prepared.edition is not None)
+    )
     transcripts = _stage_transcripts(staging, assembled)
     build_record = {
         "source": prepared.document.source,

@@ -16,17 +16,36 @@ VERSION = "1.2.0"
 MIME_TYPE = "application/json+chapters"
 
 
-def chapters_json(chapters: Sequence[Mapping[str, object]], *, title: str | None = None) -> bytes:
-    """Chapters as the spec's JSON (times in seconds, millisecond precision)."""
+#: Joins a nested chapter's title to its parents' (the spec's chapters are a flat list).
+PATH_SEPARATOR = " › "
+
+
+def chapters_json(
+    chapters: Sequence[Mapping[str, object]], *, title: str | None = None, paths: bool = False
+) -> bytes:
+    """Chapters as the spec's JSON (times in seconds, millisecond precision).
+
+    ``paths``: title a nested chapter by its path (``文章 › 小节``). The spec has no nesting, so
+    an edition, whose sections belong to different articles, says which article each is in;
+    a single article's chapters keep the titles its ID3 chapters have.
+    """
     payload: dict[str, object] = {"version": VERSION}
     if title:
         payload["title"] = title
-    payload["chapters"] = [
-        {
-            "startTime": round(float(str(c["start_s"])), 3),
-            "endTime": round(float(str(c["end_s"])), 3),
-            "title": str(c["title"]),
-        }
-        for c in chapters
-    ]
+    parents: list[str] = []
+    listed = []
+    for c in chapters:
+        name = str(c["title"])
+        if paths:
+            level = max(1, int(str(c.get("level", 1))))
+            parents = [*parents[: level - 1], name]
+            name = PATH_SEPARATOR.join(parents)
+        listed.append(
+            {
+                "startTime": round(float(str(c["start_s"])), 3),
+                "endTime": round(float(str(c["end_s"])), 3),
+                "title": name,
+            }
+        )
+    payload["chapters"] = listed
     return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

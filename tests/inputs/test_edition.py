@@ -85,6 +85,20 @@ def test_chapters_are_rundown_then_articles_with_sections_nested(built: tuple[di
     assert payload["episode"]["title"] == "每日早报 2026-12-02"
 
 
+def test_podcasting_chapters_name_each_section_by_its_article(built: tuple[dict, Path]) -> None:
+    """The JSON chapters are a flat list (the spec has no nesting): a section is titled by its
+    path, so a listener sees which article it belongs to."""
+    payload, _ = built
+    mp3 = Path(payload["episode"]["mp3"])
+    chapters_file = mp3.with_name(mp3.name.removesuffix(".mp3") + ".chapters.json")
+    listed = [c["title"] for c in json.loads(chapters_file.read_text("utf-8"))["chapters"]]
+    assert listed[:5] == [
+        RUNDOWN, HEADLINES[0], f"{HEADLINES[0]} › 下班后的读书时间",
+        f"{HEADLINES[0]} › 更多服务在路上", f"{HEADLINES[0]} › 更多服务在路上 › 自助借还",
+    ]  # fmt: skip
+    assert listed[5:7] == [HEADLINES[1], f"{HEADLINES[1]} › 一、原因"]
+
+
 def test_id3_ctoc_nests_each_articles_sections(built: tuple[dict, Path]) -> None:
     payload, _ = built
     mp3 = Path(payload["episode"]["mp3"])
