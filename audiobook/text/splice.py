@@ -457,16 +457,16 @@ class _Quotes:
         return total
 
 
-_PLAIN: _Words | None = None
+@lru_cache(maxsize=1)
+def _plain_words() -> _Words:
+    """The dictionary's words alone (no article): what partners are judged by across texts."""
+    return _Words(())
 
 
 @lru_cache(maxsize=8192)
 def _dictionary_partners(left: str) -> tuple[tuple[str, float], ...]:
     """What :meth:`_Doc.partners` finds in the dictionary alone, kept across texts."""
-    global _PLAIN
-    if _PLAIN is None:
-        _PLAIN = _Words(())
-    w = _PLAIN
+    w = _plain_words()
     if left[-1].isdigit():
         words = [left + c for c in COMMON_CLASSIFIERS] if len(left) == 1 else []
     else:
@@ -556,11 +556,6 @@ def _joined(sh: str, i: int) -> bool:
     a, b = sh[i - 1], sh[i]
     latin = a.isascii() and a.isalpha() and b.isascii() and b.isalpha()
     return (a.isdigit() and b.isdigit()) or latin
-
-
-def _quote_imbalance(text: str, start: int, end: int) -> int:
-    """:meth:`_Quotes.imbalance` for one text (tests and inspection)."""
-    return _Quotes(text).imbalance(start, end)
 
 
 def _choose(pool: list[Candidate]) -> list[Candidate]:

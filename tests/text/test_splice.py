@@ -91,3 +91,12 @@ def test_real_clean_news_loses_nothing_sampled() -> None:
         other = opencc.OpenCC("t2s" if path.name.startswith(("hkc", "apple")) else "s2t")
         for body in (text, other.convert(text)):
             assert splice.detect(body) == [], path.name
+
+
+def test_quotes_left_unpaired_by_a_cut_are_counted_per_paragraph() -> None:
+    text = "上一段“完整”。\n他说：“今年很好。”又说“我们家少爷”来了\n下一段。"
+    quotes = splice._Quotes(text)
+    cut = text.index("又")
+    assert quotes.imbalance(cut, cut) == 0
+    assert quotes.imbalance(cut, cut + 7) == 1  # leaves “ without its ”
+    assert quotes.imbalance(cut + 1, text.index("来了")) == 0
