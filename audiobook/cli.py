@@ -245,6 +245,15 @@ class _RichReporter(pipeline.Reporter):
             self.progress = None
 
 
+#: An episode already built, and the folder it is in (daisy, epub, m4b).
+EpisodeArg = Annotated[
+    str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
+]
+EpisodeFolderOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
+]
+
+
 @app.command()
 @friendly
 def build(
@@ -560,12 +569,8 @@ def clean_command(
 @app.command()
 @friendly
 def daisy(
-    episode: Annotated[
-        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
-    ] = Path("output"),
+    episode: EpisodeArg,
+    output: EpisodeFolderOpt = Path("output"),
 ) -> None:
     """Write a DAISY 2.02 talking book for an episode already built: ncc.html, one SMIL file
     per section with a clip per sentence, the full text and the audio, plus a zip.
@@ -582,12 +587,8 @@ def daisy(
 @app.command()
 @friendly
 def epub(
-    episode: Annotated[
-        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
-    ] = Path("output"),
+    episode: EpisodeArg,
+    output: EpisodeFolderOpt = Path("output"),
 ) -> None:
     """Write an EPUB 3 read-along book for an episode already built: the text with its
     headings, the audio, and Media Overlays that highlight each sentence as it is read.
@@ -602,12 +603,8 @@ def epub(
 @app.command()
 @friendly
 def m4b(
-    episode: Annotated[
-        str, typer.Argument(help="An episode id (its MP3 name without .mp3) or its MP3 path.")
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The output folder the episode is in.")
-    ] = Path("output"),
+    episode: EpisodeArg,
+    output: EpisodeFolderOpt = Path("output"),
 ) -> None:
     """Write an M4B audiobook for an episode already built: AAC with the episode's chapters,
     cover and tags. Its PCM is gone, so this decodes the MP3 (build --m4b encodes the PCM).

@@ -26,6 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cer import edit_distance
 
 from audiobook.text.normalise import normalise
 
@@ -38,16 +41,6 @@ def lenient(text: str) -> str:
     """What a listener hears of ``text``: letters and digits, 两 = 二, 〇 = 零."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_LENIENT)
     return "".join(c for c in text if c.isalnum())
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-    return prev[-1]
 
 
 Case = tuple[str, str, str, str, str]  # source, category, input, expected, note
