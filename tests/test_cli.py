@@ -134,13 +134,6 @@ def test_unknown_profile_is_one_line(tmp_path: Path) -> None:
     assert "no voice profile" in result.stderr
 
 
-def test_help_has_examples() -> None:
-    for args in (["--help"], ["build", "--help"], ["sections", "--help"], ["clean", "--help"]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0
-        assert "audiobook" in result.stdout
-
-
 def test_daisy_edition_of_a_built_episode(built: tuple[dict, Path]) -> None:
     from daisy_checks import check_fileset
 
