@@ -11,14 +11,13 @@ everything after reading — clean, convert, structure — is one path for all o
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 from audiobook.errors import InputError
 from audiobook.models import Document
-from audiobook.text.read import MAX_BYTES, decode
+from audiobook.text.read import MAX_BYTES, decode, read_bytes
 
 _URL = re.compile(r"^https?://", re.I)
 #: The most a DOCX or EPUB may unpack to (books with pictures are tens of MB).
@@ -39,20 +38,9 @@ def load(source: str | Path) -> Document:
         return from_bytes(page.body, page.url, http_charset=page.charset,
                           content_type=page.content_type, link=page.url)  # fmt: skip
     name = str(source)
-    if name == "-":
-        return from_bytes(sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>")
-    path = Path(source)
-    if not path.exists():
-        if re.match(r"^[a-z][a-z0-9+.-]*://", name, re.I):
-            raise InputError(f"{name}: only http:// and https:// addresses can be fetched")
-        raise InputError(f"{name}: no such file")
-    if path.is_dir():
-        raise InputError(f"{name}: is a folder, not a text file")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    if name != "-" and not Path(source).exists() and re.match(r"^[a-z][a-z0-9+.-]*://", name, re.I):
+        raise InputError(f"{name}: only http:// and https:// addresses can be fetched")
+    data, name = read_bytes(source, max_bytes=MAX_BYTES)
     return from_bytes(data, name)
 
 

@@ -32,22 +32,27 @@ _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 
 def read_source(source: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
     """Read ``source`` (a path, or ``-`` for stdin) into a decoded document."""
+    data, name = read_bytes(source, max_bytes=max_bytes)
+    return decode(data, name, max_bytes=max_bytes)
+
+
+def read_bytes(source: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, str]:
+    """The raw bytes of ``source`` (at most ``max_bytes + 1``, so an oversized input is seen
+    as such) and the name errors use; a missing file, a folder or an unreadable file is a
+    one-line :class:`InputError`."""
     name = str(source)
     if name == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-        name = "<stdin>"
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise InputError(f"{name}: no such file")
-        if path.is_dir():
-            raise InputError(f"{name}: is a folder, not a text file")
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from exc
-    return decode(data, name, max_bytes=max_bytes)
+        return sys.stdin.buffer.read(max_bytes + 1), "<stdin>"
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{name}: no such file")
+    if path.is_dir():
+        raise InputError(f"{name}: is a folder, not a text file")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(max_bytes + 1), name
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from exc
 
 
 def decode(data: bytes, source: str = "<bytes>", *, max_bytes: int = MAX_BYTES) -> Document:
