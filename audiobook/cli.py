@@ -147,6 +147,28 @@ ArticleArg = Annotated[
         show_default=False,
     ),
 ]
+#: Options build and edition share: the sentence cache and the extra editions.
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Synthesise every sentence again.")]
+DaisyOpt = Annotated[
+    bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
+]
+EpubOpt = Annotated[
+    bool,
+    typer.Option(
+        "--epub",
+        help="Also write an EPUB 3 read-along book: the text, synchronised sentence by "
+        "sentence with the audio (Media Overlays).",
+    ),
+]
+M4bOpt = Annotated[
+    bool,
+    typer.Option(
+        "--m4b",
+        help="Also write an M4B audiobook: AAC with chapters, cover and tags, for audiobook apps.",
+    ),
+]
+
+
 KeepOpt = Annotated[
     list[str] | None,
     typer.Option("--keep", help="Turn a cleaning rule off for this run (repeatable)."),
@@ -316,33 +338,15 @@ def build(
     lexicon: Annotated[
         Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
     ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Synthesise every sentence again.")
-    ] = False,
+    no_cache: NoCacheOpt = False,
     keep: KeepOpt = None,
     drop: DropOpt = None,
     spam: KeywordOpt = None,
     spam_file: KeywordFileOpt = None,
     convert: ConvertOpt = None,
-    daisy: Annotated[
-        bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
-    ] = False,
-    epub: Annotated[
-        bool,
-        typer.Option(
-            "--epub",
-            help="Also write an EPUB 3 read-along book: the text, synchronised sentence by "
-            "sentence with the audio (Media Overlays).",
-        ),
-    ] = False,
-    m4b: Annotated[
-        bool,
-        typer.Option(
-            "--m4b",
-            help="Also write an M4B audiobook: AAC with chapters, cover and tags, for "
-            "audiobook apps.",
-        ),
-    ] = False,
+    daisy: DaisyOpt = False,
+    epub: EpubOpt = False,
+    m4b: M4bOpt = False,
     cover: Annotated[
         Path | None,
         typer.Option(

@@ -17,10 +17,14 @@ import typer
 from audiobook import edition, pipeline, profiles
 from audiobook.cli import (
     ConvertOpt,
+    DaisyOpt,
     DropOpt,
+    EpubOpt,
     KeepOpt,
     KeywordFileOpt,
     KeywordOpt,
+    M4bOpt,
+    NoCacheOpt,
     _clean_options,
     _RichReporter,
     err,
@@ -73,24 +77,15 @@ def edition_command(
         int | None,
         typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
     ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Synthesise every sentence again.")
-    ] = False,
+    no_cache: NoCacheOpt = False,
     keep: KeepOpt = None,
     drop: DropOpt = None,
     spam: KeywordOpt = None,
     spam_file: KeywordFileOpt = None,
     convert: ConvertOpt = None,
-    daisy: Annotated[
-        bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
-    ] = False,
-    epub: Annotated[
-        bool,
-        typer.Option("--epub", help="Also write an EPUB 3 read-along book (Media Overlays)."),
-    ] = False,
-    m4b: Annotated[
-        bool, typer.Option("--m4b", help="Also write an M4B audiobook (chapters, cover, tags).")
-    ] = False,
+    daisy: DaisyOpt = False,
+    epub: EpubOpt = False,
+    m4b: M4bOpt = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode and each article's record as JSON.")
     ] = False,
