@@ -6,13 +6,7 @@ import contextlib
 import os
 import shutil
 import subprocess
-import warnings
 from functools import cache
-
-with warnings.catch_warnings():
-    # pydub warns at import when ffmpeg is not on PATH, and we hand it imageio-ffmpeg's instead.
-    warnings.simplefilter("ignore")
-    from pydub import AudioSegment
 
 from audiobook.errors import EngineError
 
@@ -34,7 +28,6 @@ def ffmpeg_exe() -> str:
         if not found:
             raise EngineError("ffmpeg not found: install imageio-ffmpeg or ffmpeg") from None
         exe = found
-    AudioSegment.converter = exe
     return exe
 
 
