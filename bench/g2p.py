@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pypinyin import Style, lazy_pinyin
 
-from audiobook.engines.espeak import phonemes
+from audiobook.engines.libespeak import phonemes
 
 _TONE = {"55": "1", "35": "2", "214": "3", "51": "4", "11": "5"}
 

@@ -55,7 +55,7 @@ def _squash(mnemonics: str) -> str:
 @lru_cache(maxsize=4096)
 def pinyin_phonemes(pinyin: tuple[str, ...]) -> str:
     """espeak-ng's phonemes for tone-numbered ``pinyin`` (its ``cmn-latn-pinyin`` voice)."""
-    from audiobook.engines.espeak import phonemes
+    from audiobook.engines.libespeak import phonemes
 
     # Neutral tone is written without a digit in that voice.
     text = " ".join(p[:-1] if p.endswith("5") else p for p in pinyin)
@@ -65,7 +65,7 @@ def pinyin_phonemes(pinyin: tuple[str, ...]) -> str:
 @lru_cache(maxsize=4096)
 def espeak_reads_as(word: str, pinyin: tuple[str, ...]) -> bool:
     """Does espeak-ng already read ``word`` as ``pinyin``?"""
-    from audiobook.engines.espeak import phonemes
+    from audiobook.engines.libespeak import phonemes
 
     return _squash(phonemes(word)) == _squash(pinyin_phonemes(pinyin))
 
