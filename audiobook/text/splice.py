@@ -43,15 +43,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from audiobook.text.analysis import (
-    COMMON_CLASSIFIERS,
-    cut,
-    dictionary,
-    generic_lm,
-    is_han,
-    lm_class,
-    shadow,
-)
+from audiobook.text.analysis import cut, dictionary, generic_lm, shadow
+from audiobook.text.chars import COMMON_CLASSIFIERS, is_han, lm_class
 from audiobook.text.wordstore import store
 
 MIN_LEN = 8

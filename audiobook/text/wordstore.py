@@ -224,7 +224,7 @@ def _generic_tables(
     words: Mapping[str, int],
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float], float]:
     """Unigram, bigram and word-end weights of a character model of running text."""
-    from audiobook.text.analysis import CLASSIFIERS, lm_class
+    from audiobook.text.chars import CLASSIFIERS, lm_class
 
     uni: dict[str, float] = {}
     bi: dict[str, float] = {}
