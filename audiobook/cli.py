@@ -686,3 +686,7 @@ app.command("serve")(serve_command)
 from audiobook.edition_cli import edition_command  # noqa: E402
 
 app.command("edition")(edition_command)
+
+from audiobook.batch_cli import batch_command  # noqa: E402
+
+app.command("batch")(batch_command)
