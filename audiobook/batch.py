@@ -462,11 +462,14 @@ def speak_chunk(
             engine = _engines[(settings, concurrency)] = engines.create(
                 settings, concurrency=concurrency
             )
+    failure: AudiobookError | None = None
     try:
         for _ in synthesize_iter(engine, settings, segments, cache=store, retry=retry):
             pass
     except AudiobookError as exc:
-        raise _portable(exc) from None
+        failure = _portable(exc)
+    if failure is not None:  # raised outside the handler: no unpicklable context rides along
+        raise failure
     return len(segments)
 
 
