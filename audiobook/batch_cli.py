@@ -32,6 +32,7 @@ from audiobook.cli import (
     KeywordOpt,
     M4bOpt,
     NoCacheOpt,
+    Terminated,
     _clean_options,
     err,
     friendly,
@@ -237,6 +238,17 @@ def batch_command(
             speaker = batch.DaskSpeaker(cluster)
             observer.note(f"cluster: {speaker.describe()}")
         summary = batch.run(sources, options, observer, speaker=speaker)
+    except KeyboardInterrupt as exc:
+        # Not build's "nothing was published": the articles done before stay published.
+        observer.close()
+        done = observer.counts["built"] + observer.counts["skipped"]
+        err.print(
+            f"{'terminated' if isinstance(exc, Terminated) else 'interrupted'}: {done} "
+            "articles published or up to date, the one in progress was not; run the same "
+            "command again to finish",
+            markup=False,
+        )
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
     finally:
         observer.close()
         if speaker is not None:
