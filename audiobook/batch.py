@@ -53,6 +53,10 @@ HASH_VERSION = "1"
 #: worker never starts a process pool inside itself, see parallel.worth_a_pool), and a book
 #: spreads over every worker instead of landing on one.
 CHUNK_CHARS = 3000
+#: Articles in a row the voice fails (with nothing spoken between) after which the rest of
+#: the batch is not tried: a service that is down would otherwise fail each in turn, after
+#: its retries (some ten seconds an article).
+VOICE_FAILURES_TO_STOP = 3
 #: Exit code of a batch whose failed articles failed in different ways (otherwise their own).
 MIXED_FAILURES_EXIT = 1
 
@@ -379,8 +383,23 @@ def run(
     items: list[ItemResult] = []
     pending: deque[_Plan] = deque()
     queue: Iterator[str] = iter(dict.fromkeys(sources))  # an article named twice: once
+    voice_failures: list[ItemResult] = []  # the voice's failures since it last spoke an article
     try:
         while True:
+            if len(voice_failures) >= VOICE_FAILURES_TO_STOP:
+                # The voice is down, not one article's: the rest are not tried (a re-run
+                # tries them), rather than each waiting out the retries in turn.
+                for left in [*pending, *(_Plan(s, time.monotonic()) for s in queue)]:
+                    speaker_cancel(left.futures)
+                    not_tried = ItemResult(
+                        left.source, "failed", exit_code=EngineError.exit_code,
+                        error=f"{left.source}: not tried: the voice failed for the "
+                        f"{len(voice_failures)} articles before it ({voice_failures[-1].error})",
+                    )  # fmt: skip
+                    items.append(not_tried)
+                    observer.finished(not_tried)
+                pending.clear()
+                break
             while len(pending) < ahead:
                 source = next(queue, None)
                 if source is None:
@@ -391,6 +410,10 @@ def run(
             result = finish(pending.popleft())
             items.append(result)
             observer.finished(result)
+            if result.status == "built":
+                voice_failures.clear()
+            elif result.exit_code == EngineError.exit_code:
+                voice_failures.append(result)
     finally:
         for left in pending:  # interrupted: nothing more is spoken for articles not built
             speaker_cancel(left.futures)

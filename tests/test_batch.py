@@ -224,3 +224,22 @@ def test_a_terminated_batch_says_what_is_published_and_a_rerun_finishes(tmp_path
     again = batch.run(sources(folder), options(out))
     assert again.items[0].status == "skipped" and again.exit_code == 0
     assert len(Store(out).episodes()) == 3
+
+
+def test_a_voice_that_is_down_stops_the_batch_after_three_articles(
+    tmp_path: Path, edge_down: str
+) -> None:
+    from audiobook.synth import RetryPolicy
+
+    texts = {f"{n}-item": f"# 第{n}条\n\n今天的第{n}条消息。\n" for n in range(5)}
+    folder = write_articles(tmp_path / "in", texts)
+    fast = RetryPolicy(give_up_after_s=5.0, down_attempts=3, base_delay_s=0.001, max_delay_s=0.004)
+    opts = pipeline.BuildOptions(output=tmp_path / "site", engine="edge", retry=fast)
+    summary = batch.run(sources(folder), opts)
+    assert [i.status for i in summary.items] == ["failed"] * 5
+    assert summary.exit_code == 3
+    tried, not_tried = summary.items[:3], summary.items[3:]
+    assert all("looks down" in (i.error or "") for i in tried)
+    said = "not tried: the voice failed for the 3 articles"
+    assert all(said in (i.error or "") for i in not_tried)
+    assert not (tmp_path / "site" / "feed.xml").exists()
