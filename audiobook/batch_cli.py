@@ -1,7 +1,7 @@
 """``audiobook batch``: one episode per article, many articles (see :mod:`audiobook.batch`).
 
-Registered by :mod:`audiobook.cli` at its end, so the shared options and the error handling
-are imported from there (import :mod:`audiobook.cli`, not this module, first).
+Registered by :mod:`audiobook.cli`; the shared options and the error handling come from
+:mod:`audiobook.cli_options`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.progress import (
 )
 
 from audiobook import batch, pipeline, profiles
-from audiobook.cli import (
+from audiobook.cli_options import (
     ConvertOpt,
     DaisyOpt,
     DropOpt,
@@ -33,7 +33,7 @@ from audiobook.cli import (
     M4bOpt,
     NoCacheOpt,
     Terminated,
-    _clean_options,
+    clean_options,
     err,
     friendly,
 )
@@ -227,7 +227,7 @@ def batch_command(
         m4b=m4b,
         cache=not no_cache,
         cache_dir=cache_dir.resolve() if cache_dir is not None else None,
-        clean=_clean_options(keep, drop, spam, spam_file, convert),
+        clean=clean_options(keep, drop, spam, spam_file, convert),
         give_up_after_s=give_up_after,
         fallback=fallback,
     )

@@ -56,6 +56,7 @@ __all__ = [
     "FallbackUse",
     "RetryPolicy",
     "SegmentCache",
+    "SentenceStore",
     "cache_key",
     "synthesize_all",
     "synthesize_iter",

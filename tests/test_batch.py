@@ -12,7 +12,7 @@ import pytest
 from episode_builds import cli
 
 from audiobook import batch, pipeline
-from audiobook.batch import Manifest, Observer, content_hash
+from audiobook.batch import Observer, content_hash
 from audiobook.publish.store import Store
 
 pytestmark = pytest.mark.slow
@@ -180,7 +180,6 @@ def test_a_damaged_manifest_means_building_again_not_failing(tmp_path: Path) -> 
     out = tmp_path / "site"
     batch.run(sources(folder), options(out))
     (out / batch.MANIFEST_NAME).write_text("{not json", "utf-8")
-    assert Manifest(out)._read() == {}
     summary = batch.run(sources(folder), options(out))
     assert [i.status for i in summary.items] == ["built"]
     assert len(Store(out).episodes()) == 1  # in its own place, not a second episode
