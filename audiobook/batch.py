@@ -528,10 +528,21 @@ class DaskSpeaker:
     def __init__(self, address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         try:
             from distributed import Client
+            from distributed.comm import parse_address
+            from distributed.comm.addressing import parse_host_port
         except ImportError:
             raise ConfigError(
                 "--cluster needs Dask distributed: pip install 'audiobook[cluster]'"
             ) from None
+        try:  # refused before a client exists: one that never connected dies noisily
+            scheme, location = parse_address(address)
+            parse_host_port(location)
+        except ValueError as exc:
+            raise ConfigError(
+                f"--cluster {address!r}: not a scheduler address like tcp://HOST:8786 ({exc})"
+            ) from None
+        if scheme not in ("tcp", "tls"):
+            raise ConfigError(f"--cluster {address!r}: a Dask scheduler speaks tcp:// or tls://")
         try:
             self.client = Client(address, timeout=timeout_s, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -231,11 +231,11 @@ def batch_command(
         give_up_after_s=give_up_after,
         fallback=fallback,
     )
-    speaker: Any = None
+    # Connected before the progress starts: a cluster that does not answer is one line.
+    speaker = batch.DaskSpeaker(cluster) if cluster is not None else None
     observer = _RichObserver(len(dict.fromkeys(sources)), quiet, as_json)
     try:
-        if cluster is not None:
-            speaker = batch.DaskSpeaker(cluster)
+        if speaker is not None:
             observer.note(f"cluster: {speaker.describe()}")
         summary = batch.run(sources, options, observer, speaker=speaker)
     except KeyboardInterrupt as exc:

@@ -249,3 +249,13 @@ def test_workers_that_cannot_reach_the_voice_fail_as_a_local_build_does(
     for item in summary.items:
         assert item.error is not None and re.match(said, item.error), item.error
         assert item.error.endswith("it looks down)")
+
+
+def test_a_bad_or_silent_cluster_address_is_one_line() -> None:
+    from audiobook.errors import ConfigError, EngineError
+
+    for bad in ("bogus address", "tcp://host-without-port", "http://127.0.0.1:8786"):
+        with pytest.raises(ConfigError, match="--cluster"):
+            batch.DaskSpeaker(bad)
+    with pytest.raises(EngineError, match="no Dask scheduler answered"):
+        batch.DaskSpeaker(f"tcp://127.0.0.1:{closed_port()}", timeout_s=1.0)
