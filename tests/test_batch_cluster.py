@@ -259,3 +259,55 @@ def test_a_bad_or_silent_cluster_address_is_one_line() -> None:
             batch.DaskSpeaker(bad)
     with pytest.raises(EngineError, match="no Dask scheduler answered"):
         batch.DaskSpeaker(f"tcp://127.0.0.1:{closed_port()}", timeout_s=1.0)
+
+
+def test_the_command_on_a_dask_scheduler_and_workers_builds_the_same_feed(
+    tmp_path: Path,
+) -> None:
+    """The issue's "done when", as a user runs it: `dask scheduler` and `dask worker`
+    processes, then `audiobook batch folder/ --output site` and the same with `--cluster`."""
+    import json
+    import subprocess
+    import sys
+
+    import feedparser
+    from episode_builds import cli, env
+
+    port = closed_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = ["--no-dashboard"]
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", str(port), *quiet],
+        env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    workers = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2",
+         "--nthreads", "1", "--host", "127.0.0.1", *quiet],
+        env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        folder = tmp_path / "in"
+        write_articles(folder)
+        common = ["--engine", "espeak", "--json", "-q"]
+        here = cli("batch", str(folder), "-o", str(tmp_path / "site"), *common,
+                   "--cache-dir", str(tmp_path / "c1"))  # fmt: skip
+        there = cli("batch", str(folder), "-o", str(tmp_path / "site2"), *common,
+                    "--cache-dir", str(tmp_path / "c2"), "--cluster", address)  # fmt: skip
+    finally:
+        for proc in (workers, scheduler):
+            proc.terminate()
+        for proc in (workers, scheduler):
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert here.returncode == 0, here.stderr
+    assert there.returncode == 0, there.stderr
+    summary = json.loads(there.stdout.splitlines()[-1])["summary"]
+    assert summary["built"] == len(ARTICLES)
+    assert_same_episodes(tmp_path / "site", tmp_path / "site2")
+    assert keys(tmp_path / "c1") == keys(tmp_path / "c2")
+    feeds = [feedparser.parse(str(tmp_path / s / "feed.xml")) for s in ("site", "site2")]
+    assert [e.title for e in feeds[0].entries] == [e.title for e in feeds[1].entries]
+    assert not feeds[1].bozo
