@@ -313,7 +313,7 @@ def run(
             ]
             item.article = pipeline.article_key(item.prepared.document)
             item.digest = content_hash(item.prepared, segments, keys, fixed)
-        except AudiobookError as exc:
+        except Exception as exc:  # ours too (a bug): the article's failure, not the batch's
             item.error = exc
             return item
         item.done = manifest.up_to_date(item.article, item.digest, records)
@@ -391,6 +391,10 @@ def run(
                 # tries them), rather than each waiting out the retries in turn.
                 for left in [*pending, *(_Plan(s, time.monotonic()) for s in queue)]:
                     speaker_cancel(left.futures)
+                    if left.done is not None or left.error is not None:  # no voice needed
+                        items.append(finish(left))
+                        observer.finished(items[-1])
+                        continue
                     not_tried = ItemResult(
                         left.source, "failed", exit_code=EngineError.exit_code,
                         error=f"{left.source}: not tried: the voice failed for the "
