@@ -132,8 +132,10 @@ class Speaker(Protocol):
     """Somewhere other than this process that speaks sentences into the shared store (a
     cluster). ``speak`` returns a future whose ``result()`` raises what the engine raised."""
 
-    #: How many chunks it speaks at once (worker threads); sets how far ahead to plan.
-    slots: int
+    @property
+    def slots(self) -> int:
+        """How many chunks it speaks at once (worker threads); sets how far ahead to plan."""
+        ...
 
     def speak(
         self,
