@@ -17,8 +17,9 @@ from urllib.parse import quote
 from lxml import html
 from lxml.html import builder as E
 
-from audiobook.publish.feed import TRANSCRIPT_TYPES, clock, feed_url, xml_text
+from audiobook.publish.feed import TRANSCRIPT_TYPES, feed_url, xml_text
 from audiobook.publish.store import EpisodeRecord, FeedSettings
+from audiobook.publish.timecode import chapter_clock, duration_zh
 
 # .meta (date, duration, byline) is an explicit grey, not the system's GrayText (#808080 in
 # Chromium: 3.9:1 on white, under WCAG's 4.5:1): #595959 is 7:1 on white, #b8b8b8 is 9:1 on
@@ -105,18 +106,13 @@ def _seek_link(player: str, mp3: str, start: float, label: str) -> Any:
     )
 
 
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} 分 {secs} 秒" if minutes else f"{secs} 秒"
-
-
 def _episode(record: EpisodeRecord) -> Any:
     anchor = f"ep-{record.id}"
     player = f"audio-{record.id}"
     title_id = f"{anchor}-title"
     when = datetime.fromisoformat(record.pub_date)
     meta = [E.TIME(when.strftime("%Y-%m-%d"), datetime=record.pub_date), " · "]
-    meta.append(_duration(record.duration_s))
+    meta.append(duration_zh(record.duration_s))
     if record.byline:
         meta[:0] = [xml_text(record.byline), " · "]
     audio = E.AUDIO(
@@ -143,7 +139,7 @@ def _episode(record: EpisodeRecord) -> Any:
                     player,
                     record.mp3,
                     float(str(c["start_s"])),
-                    f"{clock(float(str(c['start_s'])))} {xml_text(str(c['title']))}",
+                    f"{chapter_clock(float(str(c['start_s'])))} {xml_text(str(c['title']))}",
                 )
             )
             for c in record.chapters
@@ -167,7 +163,7 @@ def _episode(record: EpisodeRecord) -> Any:
         lines = [
             E.P(
                 _seek_link(
-                    player, record.mp3, float(str(c["start_s"])), clock(float(str(c["start_s"])))
+                    player, record.mp3, float(str(c["start_s"])), chapter_clock(float(str(c["start_s"])))
                 ),
                 " ",
                 xml_text(str(c["text"])),

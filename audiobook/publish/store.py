@@ -28,6 +28,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: staging is swept by age alone
     fcntl = None  # type: ignore[assignment]
 
+from audiobook.atomic import atomic_write, fsync_dir
 from audiobook.errors import ConfigError, PublishError
 from audiobook.publish.urls import URL_KEYS, public_url
 
@@ -230,37 +231,10 @@ def disk_error(folder: Path, exc: OSError) -> PublishError:
     return PublishError(f"{folder}: cannot publish ({cause})")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-#: The process's file-creation mask, read once at import (reading it means setting it).
-_UMASK = _umask()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); a published file must be readable as any
-        # other file the user creates (a web server reads feed.xml as another user).
-        with contextlib.suppress(AttributeError, OSError):
-            os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if not path.parent.name.startswith("."):  # not staging: a published file
-            crash_point(f"write {path.name}")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+def _write(path: Path, data: bytes) -> None:
+    """A published file of the store, written atomically; a crash test may end the process
+    just before its rename (see :func:`crash_point`)."""
+    atomic_write(path, data, before_replace=lambda: crash_point(f"write {path.name}"))
 
 
 def replace_dir(source: Path, target: Path) -> None:
@@ -351,15 +325,6 @@ def delete_files(paths: Iterable[Path]) -> None:
         crash_point(f"delete {path.name}")
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _leftover(entry: Path, *, in_episodes: bool) -> bool:
     """A hidden temporary file or folder of ours that outlived its writer: an atomic write's
     temporary file, a DAISY edition's staging, a fileset that was stepping aside."""
@@ -430,7 +395,7 @@ class Store:
             "obsolete": obsolete,
         }
         data = json.dumps(journal, ensure_ascii=False).encode("utf-8")
-        atomic_write(self.root / JOURNAL_NAME, data)
+        _write(self.root / JOURNAL_NAME, data)
         crash_point("journal")
 
     def finish(self) -> None:
@@ -448,19 +413,19 @@ class Store:
             self.save_settings(FeedSettings(**journal["settings"]))
         payload = {"version": 1, "episodes": journal["episodes"]}
         data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        _write(self.root / STORE_NAME, data.encode("utf-8"))
         for name, text in journal["derived"].items():  # the page, then feed.xml
-            atomic_write(self.root / name, text.encode("utf-8"))
+            _write(self.root / name, text.encode("utf-8"))
         delete_files(self.inside(name) for name in journal["obsolete"])
         crash_point("deleted")
         (self.root / INTENT_NAME).unlink(missing_ok=True)
         path.unlink()
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def intend(self, names: list[str]) -> None:
         """Record the new files (relative names) a publish is about to move in."""
         data = json.dumps(names, ensure_ascii=False).encode("utf-8")
-        atomic_write(self.root / INTENT_NAME, data)
+        _write(self.root / INTENT_NAME, data)
 
     def abandon(self) -> None:
         """Delete the new files of a publish that never committed (see :meth:`intend`)."""
@@ -512,7 +477,7 @@ class Store:
 
     def save_settings(self, settings: FeedSettings) -> None:
         data = json.dumps(asdict(settings), ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / SETTINGS_NAME, data.encode("utf-8"))
+        _write(self.root / SETTINGS_NAME, data.encode("utf-8"))
 
     def episodes(self) -> list[EpisodeRecord]:
         path = self.root / STORE_NAME
@@ -531,7 +496,7 @@ class Store:
     def save_episodes(self, episodes: list[EpisodeRecord]) -> None:
         payload = {"version": 1, "episodes": [asdict(e) for e in episodes]}
         data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        _write(self.root / STORE_NAME, data.encode("utf-8"))
 
     def inside(self, relative: str, under: str = EPISODES_DIR) -> Path:
         """The absolute path of an episode file named in the store, refusing any outside

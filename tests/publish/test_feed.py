@@ -16,14 +16,13 @@ from audiobook.publish.feed import (
     ITUNES_NS,
     PODCAST_NS,
     PSC_NS,
-    clock,
-    npt,
     podcast_guid,
     public_url,
     render_feed,
     xml_text,
 )
 from audiobook.publish.store import EpisodeRecord, FeedSettings, coerce_setting, parse_category
+from audiobook.publish.timecode import chapter_clock, hms_millis
 
 
 def _record(n: int, title: str = "标题") -> EpisodeRecord:
@@ -56,8 +55,8 @@ def test_feed_parses_in_two_independent_parsers() -> None:
 def test_urls() -> None:
     assert public_url("", "episodes/a b.mp3") == "episodes/a%20b.mp3"
     assert public_url("https://x.org/pod/", "episodes/a.mp3") == "https://x.org/pod/episodes/a.mp3"
-    assert clock(3725) == "1:02:05"
-    assert clock(65.9) == "01:05"
+    assert chapter_clock(3725) == "1:02:05"
+    assert chapter_clock(65.9) == "01:05"
 
 
 # --- Podcasting 2.0, Apple and Podlove tags -------------------------------------------------
@@ -164,7 +163,7 @@ def test_xml_text_keeps_emoji_and_marks_but_drops_control_characters() -> None:
 
 
 def test_npt_and_chapter_json() -> None:
-    assert npt(3725.0409) == "01:02:05.041"
+    assert hms_millis(3725.0409) == "01:02:05.041"
     data = json.loads(chapters_json([{"title": "导语", "start_s": 0.3, "end_s": 2}], title="t"))
     assert data == {
         "version": "1.2.0", "title": "t",

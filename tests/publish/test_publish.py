@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import podcastparser
@@ -138,10 +139,10 @@ def test_failed_publish_leaves_feed_byte_identical(
     episodes_before = sorted((out / "episodes").iterdir())
     real = store_module.atomic_write
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(path: Path, data: bytes, **how: Any) -> None:
         if path.name == store_module.JOURNAL_NAME:  # the commit
             raise OSError(28, "No space left on device")
-        real(path, data)
+        real(path, data, **how)
 
     monkeypatch.setattr(store_module, "atomic_write", failing)
     from audiobook import pipeline
@@ -211,7 +212,7 @@ def test_eight_concurrent_builds_all_land(tmp_path: Path) -> None:
 def test_published_files_are_as_readable_as_any_file_the_user_makes(tmp_path: Path) -> None:
     """Atomic writes go through a private temporary file; the result must not stay private,
     or a web server reading the folder as another user gets 403 for feed.xml."""
-    from audiobook.publish.store import atomic_write
+    from audiobook.atomic import atomic_write
 
     plain = tmp_path / "plain.txt"
     plain.write_text("x")
