@@ -24,8 +24,8 @@ from lxml import etree
 
 from audiobook.atomic import DIR_MODE, atomic_file, atomic_write
 from audiobook.errors import PublishError
-from audiobook.models import Cue
-from audiobook.publish.store import EpisodeRecord, replace_dir
+from audiobook.models import Cue, EpisodeRecord
+from audiobook.publish.store import replace_dir
 from audiobook.publish.timecode import hms, npt_seconds
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -234,25 +234,11 @@ def _zip(folder: Path) -> Path:
 def book_from_record(
     record: EpisodeRecord, *, publisher: str, language: str = "zh-CN"
 ) -> Book:
-    """A published episode's DAISY description, from its store record alone.
-
-    A cue belongs to the chapter whose time range holds its start, so an edition can be made
-    for any episode built earlier, without the article or the engine.
-    """
-    chapters = [
-        (str(c["title"]), float(c["start_s"]), float(c["end_s"]))  # type: ignore[arg-type]
-        for c in record.chapters
-    ]
-    if not chapters or not record.cues:
+    """A published episode's DAISY description, from its store record alone (its cues know
+    their chapters), so an edition can be made for any episode built earlier, without the
+    article or the engine."""
+    if not record.chapters or not record.cues:
         raise PublishError(f"episode {record.id} has no chapters or sentence timings to navigate")
-    cues = []
-    for raw in record.cues:
-        start = float(raw["start_s"])  # type: ignore[arg-type]
-        section = max(
-            (i for i, (_t, begin, _e) in enumerate(chapters) if begin <= start + 0.001),
-            default=0,
-        )
-        cues.append(Cue(str(raw["text"]), start, float(raw["end_s"]), section))  # type: ignore[arg-type]
     return Book(
         identifier=record.guid,
         title=record.title,
@@ -260,9 +246,9 @@ def book_from_record(
         publisher=publisher,
         date=record.pub_date[:10],
         language=language,
-        section_titles=tuple(t for t, _b, _e in chapters),
-        section_levels=tuple(int(c.get("level", 1)) for c in record.chapters),  # type: ignore[call-overload]
-        cues=tuple(cues),
+        section_titles=tuple(c.title for c in record.chapters),
+        section_levels=tuple(c.level for c in record.chapters),
+        cues=record.cues,
         duration_s=record.duration_s,
     )
 

@@ -20,8 +20,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from audiobook.models import EpisodeRecord
 from audiobook.publish.chapters import MIME_TYPE as CHAPTERS_MIME
-from audiobook.publish.store import EpisodeRecord, FeedSettings, parse_category
+from audiobook.publish.settings import FeedSettings, parse_category
 from audiobook.publish.timecode import chapter_clock, hms_millis
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -76,7 +77,7 @@ def channel_guid(settings: FeedSettings) -> str | None:
 
 
 def chapter_list(record: EpisodeRecord) -> str:
-    return "\n".join(f"{chapter_clock(float(str(c['start_s'])))} {c['title']}" for c in record.chapters)
+    return "\n".join(f"{chapter_clock(c.start_s)} {c.title}" for c in record.chapters)
 
 
 def description(record: EpisodeRecord) -> str:
@@ -95,8 +96,8 @@ def article_list(record: EpisodeRecord) -> list[str]:
     """An edition's articles as show-note lines: ``1. 标题 https://…`` (link when fetched)."""
     lines = ["本期文章："]
     for n, article in enumerate(record.articles, 1):
-        link = article.get("link")
-        lines.append(f"{n}. {article.get('title')}" + (f" {link}" if link else ""))
+        link = f" {article.link}" if article.link else ""
+        lines.append(f"{n}. {article.title}{link}")
     return lines
 
 
@@ -167,7 +168,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             for chapter in record.chapters:
                 _sub(
                     psc, PSC_NS, "chapter",
-                    start=hms_millis(float(str(chapter["start_s"]))), title=str(chapter["title"]),
+                    start=hms_millis(chapter.start_s), title=chapter.title,
                 )  # fmt: skip
         return item
 

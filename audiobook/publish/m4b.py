@@ -26,6 +26,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from audiobook.atomic import atomic_path
 from audiobook.audio import ffmpeg_exe
 from audiobook.errors import PublishError
+from audiobook.models import Chapter
 
 #: iTunes media kind (``stik``) of an audiobook.
 STIK_AUDIOBOOK = 2
@@ -48,24 +49,25 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in "=;#\\" else c for c in text)
 
 
-def _metadata(chapters: Sequence[tuple[str, float, float]]) -> str:
+def _metadata(chapters: Sequence[Chapter]) -> str:
     lines = [";FFMETADATA1"]
-    for title, start, end in chapters:
+    for chapter in chapters:
+        start, end = chapter.start_s, chapter.end_s
         # Milliseconds of the episode's sample-counted times: the same starts as the MP3's
         # CHAP frames (within the muxer's rounding to the audio's time base).
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}",
-                  f"END={round(end * 1000)}", f"title={_escape(title)}"]  # fmt: skip
+                  f"END={round(end * 1000)}", f"title={_escape(chapter.title)}"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def write_m4b(
     aac: Path,
     target: Path,
-    chapters: Sequence[tuple[str, float, float]],
+    chapters: Sequence[Chapter],
     tags: Tags,
     cover: Path | None = None,
 ) -> Path:
-    """Mux ``aac`` (an MP4 with the AAC audio) with ``chapters`` (title, start s, end s)
+    """Mux ``aac`` (an MP4 with the AAC audio) with ``chapters``
     into ``target`` (replaced atomically) and tag it; ``cover``: JPEG or PNG artwork."""
     with atomic_path(target, suffix=".m4b") as tmp:
         meta = tmp.with_name(tmp.name + ".txt")

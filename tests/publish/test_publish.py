@@ -62,11 +62,11 @@ def test_two_articles_give_two_complete_items(two_episodes: Path) -> None:
         assert int(entry.itunes_duration) == round(record.duration_s)
         assert abs(MP3(mp3).info.length - record.duration_s) < 0.1
         assert episode["guid"] == record.guid
-        assert [c["title"] for c in episode["chapters"]] == [c["title"] for c in record.chapters]
+        assert [c["title"] for c in episode["chapters"]] == [c.title for c in record.chapters]
         assert entry.podcast_transcript["url"] == f"{BASE}/{record.files['vtt']}"
         assert (out / record.files["vtt"]).read_text("utf-8").startswith("WEBVTT")
         assert (out / record.files["srt"]).stat().st_size > 0
-        for line in (f"{c['title']}" for c in record.chapters):
+        for line in (c.title for c in record.chapters):
             assert line in entry.description
 
 
