@@ -79,12 +79,9 @@ class Prepared:
 @dataclass(frozen=True)
 class BuildOptions:
     output: Path = Path("output")
-    profile: str = profiles.DEFAULT_PROFILE
-    engine: str | None = None
-    voice: str | None = None
-    rate: str | None = None
-    pitch: str | None = None
-    volume: str | None = None
+    #: The voice: a profile made already (``profiles.resolve``, flags applied), or a
+    #: profile's name or path, read when the build starts.
+    profile: str | profiles.Profile = profiles.DEFAULT_PROFILE
     concurrency: int | None = None
     base_url: str | None = None
     title: str | None = None
@@ -311,14 +308,9 @@ def build(
         raise ConfigError(f"{options.lexicon}: no such lexicon file")
     # Voice settings are checked (profiles.Profile) before the text is even read: a bad
     # value is the user's to fix at once, whichever engine would have spoken it.
-    profile = profiles.with_overrides(
-        profiles.load(options.profile),
-        engine=options.engine,
-        voice=options.voice,
-        rate=options.rate,
-        pitch=options.pitch,
-        volume=options.volume,
-    )
+    profile = options.profile
+    if not isinstance(profile, profiles.Profile):
+        profile = profiles.load(profile)
     retry = options.retry_policy()  # a bad $AUDIOBOOK_GIVE_UP_AFTER: exit 2 now
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
@@ -383,7 +375,7 @@ def _speak_and_publish(
         # Streamed: each segment's speech goes to the assembler as it is ready, so a book
         # never sits in memory, and a failure part-way still publishes nothing.
         speeches = synthesize_iter(
-            choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke,
+            choice.engine, segments, cache=cache, on_done=report.spoke,
             retry=retry, fallback=fallback,
         )  # fmt: skip
         with contextlib.closing(speeches):
@@ -464,7 +456,7 @@ def _fallback(
         report.note(f"fallback: not needed, {choice.engine.describe()} is an offline voice")
         return None
     settings = profile.offline_settings(name)
-    return Fallback(engines.create(settings), settings)
+    return Fallback(engines.create(settings))
 
 
 def _find_ffmpeg() -> None:

@@ -145,12 +145,14 @@ def test_failed_publish_leaves_feed_byte_identical(
         real(path, data, **how)
 
     monkeypatch.setattr(store_module, "atomic_write", failing)
-    from audiobook import pipeline
+    from audiobook import pipeline, profiles
 
     with pytest.raises(PublishError, match="No space left"):
         pipeline.build(
             tiny_article(tmp_path, "b", "后发的一篇"),
-            pipeline.BuildOptions(output=out, engine="espeak", cache=False),
+            pipeline.BuildOptions(
+                output=out, profile=profiles.resolve(engine="espeak"), cache=False
+            ),
         )
     assert (out / "feed.xml").read_bytes() == before["feed.xml"]
     assert (out / "episodes.json").read_bytes() == before["episodes.json"]
