@@ -8,9 +8,7 @@ renders progress and errors; scripts can call them directly.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
 import threading
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -21,7 +19,8 @@ from typing import Any
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import ConfigError, InputError, PublishError
+from audiobook.errors import ConfigError
+from audiobook.limits import check_output, check_size
 from audiobook.models import (
     Article,
     ArticleNote,
@@ -306,8 +305,9 @@ def build(
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
     if options.lexicon is not None and not options.lexicon.is_file():
         raise ConfigError(f"{options.lexicon}: no such lexicon file")
-    # Voice settings are checked (profiles.Profile) before the text is even read: a bad
-    # value is the user's to fix at once, whichever engine would have spoken it.
+    # Voice settings are checked (engines.base.VoiceSettings) before the text is even read: a
+    # bad value is the user's to fix at once, whichever engine would have spoken it. The CLI
+    # hands over a profile made already (flags applied); a script may name one.
     profile = options.profile
     if not isinstance(profile, profiles.Profile):
         profile = profiles.load(profile)
@@ -319,7 +319,7 @@ def build(
     book = prepared is None and _isolate(source)
     if prepared is None and not book:
         prepared = prepare(source, options.clean)
-    _check_output(options.output)
+    check_output(options.output)
     Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
     if options.replace is not None:  # before minutes of speech, and again when publishing
         replaced(Store(options.output), options.replace, Store(options.output).episodes())
@@ -336,7 +336,7 @@ def build(
         )
     else:
         segments = _segments(prepared.article, choice.engine, options.lexicon)
-    _check_size(prepared.document.source, segments, options.output)
+    check_size(prepared.document.source, segments, options.output)
     title = episode_title(prepared, options.title)
     cache_dir = options.cache_dir or cache_root() / "segments"
     cache = SegmentCache(cache_dir) if options.cache else None
@@ -396,54 +396,6 @@ def _speak_and_publish(
     return result
 
 
-#: The most characters one build speaks: about 53 hours of speech, a long audiobook. A
-#: larger text (a 5 MB article is some 108 hours and 17 GB of audio spool) is refused before
-#: any speech, to be split into parts.
-MAX_SPOKEN_CHARS = 1_000_000
-#: Mandarin read aloud, at the slower of the voices: the seed takes 0.26 s a character with
-#: espeak-ng (the edge voices about 0.19), pauses included.
-SECONDS_PER_CHAR = 0.27
-#: Disk a second of speech takes while building: the PCM spool (16-bit mono at up to 24 kHz)
-#: and the MP3 (64 kbit/s), both in the output folder's staging.
-DISK_BYTES_PER_SECOND = 24_000 * 2 + 64_000 // 8
-#: Room kept free beyond the estimate (the store, the page, other files).
-DISK_MARGIN_BYTES = 64 * 1024 * 1024
-
-
-def _check_size(source: str, segments: Sequence[Segment], output: Path) -> None:
-    """Refuse, before any speech, a text longer than :data:`MAX_SPOKEN_CHARS`, and one whose
-    audio would not fit on the output folder's disk (exit 4, one line) — not hours later."""
-    chars = sum(len(s.display_text) for s in segments)
-    hours = chars * SECONDS_PER_CHAR / 3600
-    if chars > MAX_SPOKEN_CHARS:
-        limit = MAX_SPOKEN_CHARS * SECONDS_PER_CHAR / 3600
-        raise InputError(
-            f"{source}: {chars:,} characters to speak (about {hours:.0f} hours); a build speaks "
-            f"at most {MAX_SPOKEN_CHARS:,} (about {limit:.0f} hours): split it into parts"
-        )
-    needed = int(chars * SECONDS_PER_CHAR * DISK_BYTES_PER_SECOND) + DISK_MARGIN_BYTES
-    existing = output
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        free = shutil.disk_usage(existing).free
-    except OSError:
-        return
-    if free < needed:
-        raise PublishError(
-            f"{output}: about {_size(needed)} free needed for {_duration(hours)} of audio, "
-            f"{_size(free)} free"
-        )
-
-
-def _duration(hours: float) -> str:
-    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
-
-
 def _fallback(
     name: str | None, profile: profiles.Profile, choice: engines.Choice, report: Reporter
 ) -> Fallback | None:
@@ -464,26 +416,6 @@ def _find_ffmpeg() -> None:
     missing ffmpeg is reported where the encode needs it, with one line, not from here."""
     with contextlib.suppress(Exception):
         ffmpeg_exe()
-
-
-def _check_output(folder: Path) -> None:
-    """Refuse an unusable output folder before minutes of synthesis, not after — without
-    creating it: a build that fails before it publishes leaves no trace (the folder is made
-    when its staging is)."""
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise PublishError(f"{folder}: cannot write episodes here ({existing} is not a folder)")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        why = "read-only file system" if _read_only(existing) else "permission denied"
-        raise PublishError(f"{folder}: cannot write episodes here ({why})")
-
-
-def _read_only(folder: Path) -> bool:
-    with contextlib.suppress(OSError, AttributeError):
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    return False
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
