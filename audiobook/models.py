@@ -170,19 +170,21 @@ class ArticleNote:
     link: str | None = None
 
 
-#: The kinds of file an episode may have beside its MP3 (its ``files``), in the order they
-#: are written: the build's own, then the editions made with it or later.
-FILE_KINDS = ("chapters", "vtt", "srt", "build", "daisy", "daisy_zip", "epub", "m4b")
+#: The kinds of file an episode has (its ``files``), in the order they are written: the
+#: build's own (the MP3 too, as the record's ``mp3`` names it), then the editions made with
+#: it or later.
+FILE_KINDS = ("mp3", "chapters", "vtt", "srt", "build", "daisy", "daisy_zip", "epub", "m4b")
 
 
 @dataclass(frozen=True)
 class EpisodeFiles(Mapping[str, str]):
-    """An episode's files beside its MP3, by kind (paths relative to the output folder).
+    """An episode's files by kind (paths relative to the output folder).
 
     A mapping of the kinds it has, so ``"vtt" in files`` and ``files.values()`` read as
     they did when this was a dict; :meth:`with_files` is the one way to add some.
     """
 
+    mp3: str | None = None
     chapters: str | None = None
     vtt: str | None = None
     srt: str | None = None

@@ -134,7 +134,7 @@ def _fake_episode(out: Path, episode: str) -> EpisodeRecord:
     return EpisodeRecord(
         id=episode, guid=f"urn:uuid:{episode}", title=f"标题 {episode}", mp3=files["mp3"],
         bytes=1, duration_s=61.0, pub_date="2026-11-25T08:00:00+00:00", engine="espeak",
-        voice="v", chapters=(), files=EpisodeFiles(vtt=files["vtt"]),
+        voice="v", chapters=(), files=EpisodeFiles(**files),
     )  # fmt: skip
 
 

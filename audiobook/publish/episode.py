@@ -177,7 +177,7 @@ def publish(
             names = site.episode_files(episode_id, site.new_version())
         staged = {names["mp3"]: staged_mp3}
         staged.update({names[kind]: path for kind, path in derived.items()})
-        files = EpisodeFiles(**{kind: names[kind] for kind in derived})
+        files = EpisodeFiles(mp3=names["mp3"], **{kind: names[kind] for kind in derived})
         # The guid stays with the article: an app that has it fetches nothing new, so
         # another article put in an episode's place (--replace) gets a guid of its own.
         same = previous is not None and same_article(previous, episode.article, episode.source)

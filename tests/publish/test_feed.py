@@ -66,10 +66,12 @@ NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
 
 
 def _full_record(title: str = "标题") -> EpisodeRecord:
+    record = _record(3, title)
     files = EpisodeFiles(
-        chapters="episodes/ep3.chapters.json", vtt="episodes/ep3.vtt", srt="episodes/ep3.srt"
-    )
-    return replace(_record(3, title), files=files)
+        mp3=record.mp3, chapters="episodes/ep3.chapters.json",
+        vtt="episodes/ep3.vtt", srt="episodes/ep3.srt",
+    )  # fmt: skip
+    return replace(record, files=files)
 
 
 def _settings(**kw: object) -> FeedSettings:

@@ -34,10 +34,12 @@ OLDEST = {
     "chapters": [{"title": "导语", "start_s": 0.3, "end_s": 10.0},
                  {"title": "一、后来", "start_s": 10, "end_s": 20.5}],
 }  # fmt: skip
-#: Later: files by kind, cues without their chapter (times only), an edition's notes.
+#: As versions before this one wrote it: files by kind (the MP3 among them), cues without
+#: their chapter (times only), an edition's notes.
 OLDER = {
     **OLDEST, "id": "older", "guid": "urn:uuid:2", "mp3": "episodes/older.mp3",
-    "files": {"chapters": "episodes/older.chapters.json", "vtt": "episodes/older.vtt"},
+    "files": {"mp3": "episodes/older.mp3", "chapters": "episodes/older.chapters.json",
+              "vtt": "episodes/older.vtt"},
     "cues": [{"text": "第一句。", "start_s": 0.3, "end_s": 4.0},
              {"text": "第二句。", "start_s": 4.2, "end_s": 9.9, "fallback": True},
              {"text": "第三句。", "start_s": 10.0, "end_s": 20.0}],
