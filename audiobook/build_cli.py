@@ -120,12 +120,9 @@ def build(
     """
     options = pipeline.BuildOptions(
         output=output,
-        profile=profile,
-        engine=engine,
-        voice=voice,
-        rate=rate,
-        pitch=pitch,
-        volume=volume,
+        profile=profiles.resolve(
+            profile, engine=engine, voice=voice, rate=rate, pitch=pitch, volume=volume
+        ),
         concurrency=concurrency,
         base_url=base_url,
         replace=replace,

@@ -107,10 +107,7 @@ def edition_command(
     sources = edition.expand_sources(articles or [], lists or [])
     options = pipeline.BuildOptions(
         output=output,
-        profile=profile,
-        engine=engine,
-        voice=voice,
-        rate=rate,
+        profile=profiles.resolve(profile, engine=engine, voice=voice, rate=rate),
         concurrency=concurrency,
         base_url=base_url,
         daisy=daisy,

@@ -54,3 +54,11 @@ class FetchError(AudiobookError):
     error, a redirect loop): worth retrying later, unlike a bad address (an InputError)."""
 
     exit_code = 5
+
+
+class RecordError(PublishError):
+    """The output folder's episode store (``episodes.json``) is damaged or was edited into a
+    shape it cannot have: not JSON, a missing key, a wrong type. Nothing is written over
+    it; the user restores or fixes the file (the message names the episode and the key)."""
+
+    exit_code = 6

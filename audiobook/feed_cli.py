@@ -19,6 +19,7 @@ from audiobook.cli_options import friendly
 from audiobook.errors import ConfigError
 from audiobook.publish import site
 from audiobook.publish.store import SETTING_KEYS, Store, coerce_setting
+from audiobook.publish.timecode import minutes_seconds
 from audiobook.publish.urls import URL_KEYS
 
 feed_app = typer.Typer(
@@ -187,8 +188,7 @@ def list_episodes(
         typer.echo(f"{output}: no episodes", err=True)
         return
     for r in records:
-        minutes, seconds = divmod(round(r.duration_s), 60)
-        typer.echo(f"{r.id}\t{r.pub_date[:10]}\t{minutes}:{seconds:02d}\t{r.title}")
+        typer.echo(f"{r.id}\t{r.pub_date[:10]}\t{minutes_seconds(r.duration_s)}\t{r.title}")
 
 
 @feed_app.command("remove")

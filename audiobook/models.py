@@ -7,7 +7,8 @@ at the edges (JSON, feeds) but sample counts inside audio code; see :mod:`audiob
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,12 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Cue:
-    """A transcript cue: one sentence's text and where it is heard in the episode."""
+    """A transcript cue: one sentence's text and where it is heard in the episode.
+
+    ``section`` is the article section the sentence is in while an episode is assembled;
+    in a published :class:`EpisodeRecord` it is the index of the cue's chapter in the
+    record's ``chapters`` (a section nothing was heard in has no chapter).
+    """
 
     text: str
     start_s: float
@@ -157,16 +163,124 @@ class Loudness:
 
 
 @dataclass(frozen=True)
-class Episode:
-    """A built episode: its audio file, timing and what made it."""
+class ArticleNote:
+    """One of an edition's articles in its show notes: its title, and its page when fetched."""
 
-    mp3: str
     title: str
+    link: str | None = None
+
+
+#: The kinds of file an episode has (its ``files``), in the order they are written: the
+#: build's own (the MP3 too, as the record's ``mp3`` names it), then the editions made with
+#: it or later.
+FILE_KINDS = ("mp3", "chapters", "vtt", "srt", "build", "daisy", "daisy_zip", "epub", "m4b")
+
+
+@dataclass(frozen=True)
+class EpisodeFiles(Mapping[str, str]):
+    """An episode's files by kind (paths relative to the output folder).
+
+    A mapping of the kinds it has, so ``"vtt" in files`` and ``files.values()`` read as
+    they did when this was a dict; :meth:`with_files` is the one way to add some.
+    """
+
+    mp3: str | None = None
+    chapters: str | None = None
+    vtt: str | None = None
+    srt: str | None = None
+    build: str | None = None
+    #: The DAISY 2.02 fileset (a folder) and its zip.
+    daisy: str | None = None
+    daisy_zip: str | None = None
+    epub: str | None = None
+    m4b: str | None = None
+
+    def __getitem__(self, kind: str) -> str:
+        value = getattr(self, kind, None) if kind in FILE_KINDS else None
+        if value is None:
+            raise KeyError(kind)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def with_files(self, files: Mapping[str, str]) -> EpisodeFiles:
+        """These files with ``files`` added (or replaced), by kind."""
+        unknown = set(files) - set(FILE_KINDS)
+        if unknown:
+            raise ValueError(f"unknown episode file kinds {sorted(unknown)}")
+        return replace(self, **files)
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """A published episode as the store keeps it (``episodes.json``): everything the feed,
+    the page and every edition (DAISY, EPUB, M4B) are made from, so any of them can be made
+    again later without the article or the engine. Paths are relative to the output folder.
+    See :mod:`audiobook.publish.record` for its JSON and the checks made when it is read.
+    """
+
+    id: str
+    guid: str
+    title: str
+    mp3: str
+    bytes: int
     duration_s: float
+    pub_date: str
     engine: str
     voice: str
     chapters: tuple[Chapter, ...]
-    cues: tuple[Cue, ...] = ()
     byline: str | None = None
-    language: str = "zh-CN"
+    source: str | None = None
+    updated: str | None = None
+    files: EpisodeFiles = EpisodeFiles()
+    #: Sentence cues for transcripts, the page and editions; ``section`` is the chapter's index.
+    cues: tuple[Cue, ...] = ()
+    #: Which article this is (see :func:`audiobook.publish.episode.article_key`): a rebuild
+    #: of the same article replaces the episode, another article with the same title does not.
+    article: str | None = None
+    #: An edition's articles in order: its show notes.
+    articles: tuple[ArticleNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A built episode as a build returns it: its published record, where its MP3 is now,
+    and what was measured on it (the loudness, which the record does not keep)."""
+
+    record: EpisodeRecord
+    #: The MP3's path (the output folder joined to the record's relative one).
+    mp3: str
     loudness: Loudness | None = None
+    language: str = "zh-CN"
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def duration_s(self) -> float:
+        return self.record.duration_s
+
+    @property
+    def engine(self) -> str:
+        return self.record.engine
+
+    @property
+    def voice(self) -> str:
+        return self.record.voice
+
+    @property
+    def chapters(self) -> tuple[Chapter, ...]:
+        return self.record.chapters
+
+    @property
+    def cues(self) -> tuple[Cue, ...]:
+        return self.record.cues
+
+    @property
+    def byline(self) -> str | None:
+        return self.record.byline

@@ -8,33 +8,45 @@ renders progress and errors; scripts can call them directly.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
 import re
-import shutil
 import threading
 import unicodedata
-import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from audiobook import engines, profiles
 from audiobook.audio import Assembled, assemble, ffmpeg_exe
 from audiobook.engines.base import Engine
-from audiobook.errors import ConfigError, InputError, PublishError
-from audiobook.models import Article, Cleaned, Document, Episode, Segment
+from audiobook.errors import ConfigError
+from audiobook.limits import check_output, check_size
+from audiobook.models import (
+    Article,
+    ArticleNote,
+    Cleaned,
+    Document,
+    Episode,
+    EpisodeRecord,
+    Segment,
+)
 from audiobook.paths import cache_root
-from audiobook.publish import id3, site
-from audiobook.publish.chapters import chapters_json
-from audiobook.publish.cover import check_cover, ensure_cover, stage_cover
+from audiobook.publish.cover import check_cover
+
+# Publishing an episode that exists already (its editions) is publishing's own; a script
+# finds it here with the build, as the CLI does.
+from audiobook.publish.editions import STAGED_AAC, make_daisy, make_epub, make_m4b  # noqa: F401
+from audiobook.publish.episode import (
+    STAGED_MP3,
+    NewEpisode,
+    PublishOptions,
+    article_key,
+    publish,
+    replaced,
+)
 from audiobook.publish.feed import xml_text
-from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, FeedSettings, Store, disk_error
+from audiobook.publish.store import DISK_ERRNOS, Store, disk_error
 from audiobook.publish.store import staging as stage_folder
-from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.publish.urls import public_url
 from audiobook.synth import (
     Fallback,
@@ -73,12 +85,9 @@ class Prepared:
 @dataclass(frozen=True)
 class BuildOptions:
     output: Path = Path("output")
-    profile: str = profiles.DEFAULT_PROFILE
-    engine: str | None = None
-    voice: str | None = None
-    rate: str | None = None
-    pitch: str | None = None
-    volume: str | None = None
+    #: The voice: a profile made already (``profiles.resolve``, flags applied), or a
+    #: profile's name or path, read when the build starts.
+    profile: str | profiles.Profile = profiles.DEFAULT_PROFILE
     concurrency: int | None = None
     base_url: str | None = None
     title: str | None = None
@@ -130,7 +139,14 @@ class BuildOptions:
     @property
     def replacing(self) -> tuple[str, ...]:
         """Feed settings this build sets anew (unchecked when feed.json is read)."""
-        return ("base_url",) if self.base_url is not None else ()
+        return self.publishing().replacing
+
+    def publishing(self) -> PublishOptions:
+        """The options publishing reads (:mod:`audiobook.publish.episode`)."""
+        return PublishOptions(
+            output=self.output, base_url=self.base_url, cover=self.cover, replace=self.replace,
+            daisy=self.daisy, epub=self.epub, m4b=self.m4b,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -296,16 +312,12 @@ def build(
         check_cover(options.cover)  # before anything else: a wrong image is refused at once
     if options.lexicon is not None and not options.lexicon.is_file():
         raise ConfigError(f"{options.lexicon}: no such lexicon file")
-    # Voice settings are checked (profiles.Profile) before the text is even read: a bad
-    # value is the user's to fix at once, whichever engine would have spoken it.
-    profile = profiles.with_overrides(
-        profiles.load(options.profile),
-        engine=options.engine,
-        voice=options.voice,
-        rate=options.rate,
-        pitch=options.pitch,
-        volume=options.volume,
-    )
+    # Voice settings are checked (engines.base.VoiceSettings) before the text is even read: a
+    # bad value is the user's to fix at once, whichever engine would have spoken it. The CLI
+    # hands over a profile made already (flags applied); a script may name one.
+    profile = options.profile
+    if not isinstance(profile, profiles.Profile):
+        profile = profiles.load(profile)
     retry = options.retry_policy()  # a bad $AUDIOBOOK_GIVE_UP_AFTER: exit 2 now
     # An article is prepared first, so a bad input fails before the engine is chosen (which
     # may wait on the network); a book's whole front end runs in a child, which needs the
@@ -314,10 +326,10 @@ def build(
     book = prepared is None and _isolate(source)
     if prepared is None and not book:
         prepared = prepare(source, options.clean)
-    _check_output(options.output)
+    check_output(options.output)
     Store(options.output).settings(replacing=options.replacing)  # a bad feed.json: exit 2 now
     if options.replace is not None:  # before minutes of speech, and again when publishing
-        _replaced(Store(options.output), options.replace, Store(options.output).episodes())
+        replaced(Store(options.output), options.replace, Store(options.output).episodes())
     choice = engines.choose(profile, concurrency=options.concurrency)
     report.note(f"voice: {choice.engine.describe()} ({choice.settings.engine}; {choice.reason})")
     fallback = _fallback(options.fallback, profile, choice, report)
@@ -331,7 +343,7 @@ def build(
         )
     else:
         segments = _segments(prepared.article, choice.engine, options.lexicon)
-    _check_size(prepared.document.source, segments, options.output)
+    check_size(prepared.document.source, segments, options.output)
     title = episode_title(prepared, options.title)
     cache = sentence_store(options)
     store = Store(options.output)
@@ -372,13 +384,13 @@ def _speak_and_publish(
 ) -> BuildResult:
     """Speak, encode into ``staging`` and publish."""
     try:
-        staged_mp3 = staging / "episode.mp3"
+        staged_mp3 = staging / STAGED_MP3
         titles = [s.title for s in prepared.article.sections]
         report.start_speaking(segments)
         # Streamed: each segment's speech goes to the assembler as it is ready, so a book
         # never sits in memory, and a failure part-way still publishes nothing.
         speeches = synthesize_iter(
-            choice.engine, choice.settings, segments, cache=cache, on_done=report.spoke,
+            choice.engine, segments, cache=cache, on_done=report.spoke,
             retry=retry, fallback=fallback,
         )  # fmt: skip
         with contextlib.closing(speeches):
@@ -399,54 +411,6 @@ def _speak_and_publish(
     return result
 
 
-#: The most characters one build speaks: about 53 hours of speech, a long audiobook. A
-#: larger text (a 5 MB article is some 108 hours and 17 GB of audio spool) is refused before
-#: any speech, to be split into parts.
-MAX_SPOKEN_CHARS = 1_000_000
-#: Mandarin read aloud, at the slower of the voices: the seed takes 0.26 s a character with
-#: espeak-ng (the edge voices about 0.19), pauses included.
-SECONDS_PER_CHAR = 0.27
-#: Disk a second of speech takes while building: the PCM spool (16-bit mono at up to 24 kHz)
-#: and the MP3 (64 kbit/s), both in the output folder's staging.
-DISK_BYTES_PER_SECOND = 24_000 * 2 + 64_000 // 8
-#: Room kept free beyond the estimate (the store, the page, other files).
-DISK_MARGIN_BYTES = 64 * 1024 * 1024
-
-
-def _check_size(source: str, segments: Sequence[Segment], output: Path) -> None:
-    """Refuse, before any speech, a text longer than :data:`MAX_SPOKEN_CHARS`, and one whose
-    audio would not fit on the output folder's disk (exit 4, one line) — not hours later."""
-    chars = sum(len(s.display_text) for s in segments)
-    hours = chars * SECONDS_PER_CHAR / 3600
-    if chars > MAX_SPOKEN_CHARS:
-        limit = MAX_SPOKEN_CHARS * SECONDS_PER_CHAR / 3600
-        raise InputError(
-            f"{source}: {chars:,} characters to speak (about {hours:.0f} hours); a build speaks "
-            f"at most {MAX_SPOKEN_CHARS:,} (about {limit:.0f} hours): split it into parts"
-        )
-    needed = int(chars * SECONDS_PER_CHAR * DISK_BYTES_PER_SECOND) + DISK_MARGIN_BYTES
-    existing = output
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        free = shutil.disk_usage(existing).free
-    except OSError:
-        return
-    if free < needed:
-        raise PublishError(
-            f"{output}: about {_size(needed)} free needed for {_duration(hours)} of audio, "
-            f"{_size(free)} free"
-        )
-
-
-def _duration(hours: float) -> str:
-    return f"{hours:.1f} hours" if hours >= 1 else f"{hours * 60:.0f} minutes"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
-
-
 def _fallback(
     name: str | None, profile: profiles.Profile, choice: engines.Choice, report: Reporter
 ) -> Fallback | None:
@@ -459,7 +423,7 @@ def _fallback(
         report.note(f"fallback: not needed, {choice.engine.describe()} is an offline voice")
         return None
     settings = profile.offline_settings(name)
-    return Fallback(engines.create(settings), settings)
+    return Fallback(engines.create(settings))
 
 
 def _find_ffmpeg() -> None:
@@ -467,191 +431,6 @@ def _find_ffmpeg() -> None:
     missing ffmpeg is reported where the encode needs it, with one line, not from here."""
     with contextlib.suppress(Exception):
         ffmpeg_exe()
-
-
-def _check_output(folder: Path) -> None:
-    """Refuse an unusable output folder before minutes of synthesis, not after — without
-    creating it: a build that fails before it publishes leaves no trace (the folder is made
-    when its staging is)."""
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise PublishError(f"{folder}: cannot write episodes here ({existing} is not a folder)")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        why = "read-only file system" if _read_only(existing) else "permission denied"
-        raise PublishError(f"{folder}: cannot write episodes here ({why})")
-
-
-def _read_only(folder: Path) -> bool:
-    with contextlib.suppress(OSError, AttributeError):
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    return False
-
-
-def make_daisy(output: Path, episode: str) -> Path:
-    """Write the DAISY 2.02 edition of a published episode (by id or MP3 path); return its zip."""
-    store = Store(output)
-    wanted = Path(episode).name
-    with store.locked():
-        records = store.episodes()
-        record = next(
-            (r for r in records if wanted in (r.id, Path(r.mp3).name, Path(r.mp3).stem)), None
-        )
-        if record is None:
-            known = ", ".join(r.id for r in records) or "none"
-            raise PublishError(f"no episode {episode!r} in {output} (episodes: {known})")
-        author = store.settings().author
-        from audiobook.publish.daisy import daisy_paths
-
-        if not set(daisy_paths(record.mp3)) & set(record.files.values()):
-            # New files: listed first, so a kill before they are recorded takes them back.
-            store.intend(list(daisy_paths(record.mp3)))
-        files, _, zipped = _write_daisy(record, author, output / record.mp3, store.inside)
-        # Recorded in the episode (so feed remove deletes it) and offered on the web page.
-        site.attach_files(store, record.id, files)
-        return zipped
-
-
-def _write_daisy(
-    record: EpisodeRecord, publisher: str, mp3: Path, place: Callable[[str], Path]
-) -> tuple[dict[str, str], Path, Path]:
-    """The DAISY edition of ``record``'s episode (its audio: ``mp3``), the fileset written
-    where ``place`` puts its published name. Returns the record's ``files`` entries for it,
-    the fileset and its zip."""
-    from audiobook.publish.daisy import book_from_record, daisy_paths, write_daisy
-
-    folder, archive = daisy_paths(record.mp3)
-    fileset = place(folder)
-    zipped = write_daisy(book_from_record(record, publisher=publisher), mp3, fileset)
-    return dict(zip(site.DAISY_KEYS, (folder, archive), strict=True)), fileset, zipped
-
-
-def _find_episode(store: Store, episode: str) -> EpisodeRecord:
-    """A published episode by id or MP3 name/path, or a one-line error naming the others."""
-    wanted = Path(episode).name
-    records = store.episodes()
-    record = next(
-        (r for r in records if wanted in (r.id, Path(r.mp3).name, Path(r.mp3).stem)), None
-    )
-    if record is None:
-        known = ", ".join(r.id for r in records) or "none"
-        raise PublishError(f"no episode {episode!r} in {store.root} (episodes: {known})")
-    return record
-
-
-def make_epub(output: Path, episode: str) -> Path:
-    """Write the EPUB 3 read-along book of a published episode (by id or MP3 path); return
-    its path. Recorded in the episode (so ``feed remove`` deletes it) and offered on the page."""
-    from audiobook.publish.epub import epub_path
-
-    store = Store(output)
-    with store.locked():
-        record = _find_episode(store, episode)
-        settings = store.settings()
-        name = epub_path(record.mp3)
-        if name not in record.files.values():
-            # A new file: listed first, so a kill before it is recorded takes it back.
-            store.intend([name])
-        cover = ensure_cover(store.root, settings.title, settings.author, settings.cover)
-        files, path = _write_epub(
-            record, settings.author, output / record.mp3, store.root / cover, store.inside
-        )
-        site.attach_files(store, record.id, files)
-        return path
-
-
-def _write_epub(
-    record: EpisodeRecord,
-    publisher: str,
-    mp3: Path,
-    cover: Path | None,
-    place: Callable[[str], Path],
-) -> tuple[dict[str, str], Path]:
-    """The EPUB of ``record``'s episode (its audio: ``mp3``), written where ``place`` puts
-    its published name. Returns the record's ``files`` entry for it and the file."""
-    from audiobook.publish.daisy import book_from_record
-    from audiobook.publish.epub import epub_path, write_epub
-
-    name = epub_path(record.mp3)
-    book = book_from_record(record, publisher=publisher, language=EPUB_LANGUAGE)
-    # The feed's artwork is checked JPEG or PNG (EPUB core media types); anything else the
-    # user set by hand is left out rather than making an invalid book.
-    usable = cover if cover is not None and cover.suffix.lower() in _EPUB_COVERS else None
-    path = write_epub(book, mp3, place(name), usable, record.updated or record.pub_date)
-    return {"epub": name}, path
-
-
-#: The AAC encode of the episode's PCM (``build --m4b``), in the staging folder.
-STAGED_AAC = "episode.aac.mp4"
-
-
-def make_m4b(output: Path, episode: str) -> Path:
-    """Write the M4B audiobook of a published episode (by id or MP3 path); return its path.
-
-    The episode's PCM is gone once it is built, so this decodes its MP3 (priming and padding
-    cut, so the chapters still fall on the same samples) and encodes that as AAC: a
-    transcode, unlike ``build --m4b``, which encodes the PCM itself."""
-    from audiobook.audio import encode_aac, read_gapless
-    from audiobook.publish.m4b import m4b_path
-
-    store = Store(output)
-    with store.locked():
-        record = _find_episode(store, episode)
-        settings = store.settings()
-        mp3 = store.inside(record.mp3)
-        gapless = read_gapless(mp3)
-        if gapless is None:
-            raise PublishError(f"{mp3}: no gapless record (iTunSMPB); rebuild with --m4b")
-        name = m4b_path(record.mp3)
-        if name not in record.files.values():
-            store.intend([name])  # listed first: a kill before it is recorded takes it back
-        cover = store.root / ensure_cover(
-            store.root, settings.title, settings.author, settings.cover
-        )
-        with stage_folder(output) as staging:
-            aac = staging / STAGED_AAC
-            encode_aac(mp3, aac, 0, None, gapless=gapless)
-            _, path = _write_m4b(record, settings, aac, cover, store.inside)
-        site.attach_files(store, record.id, {"m4b": name})
-        return path
-
-
-def _write_m4b(
-    record: EpisodeRecord,
-    settings: FeedSettings,
-    aac: Path,
-    cover: Path | None,
-    place: Callable[[str], Path],
-) -> tuple[str, Path]:
-    """The M4B of ``record``'s episode from its AAC encode ``aac``, written where ``place``
-    puts its published name; returns that name and the file."""
-    from audiobook.publish.m4b import Tags, m4b_path, write_m4b
-
-    name = m4b_path(record.mp3)
-    chapters = [
-        (str(c["title"]), float(c["start_s"]), float(c["end_s"]))  # type: ignore[arg-type]
-        for c in record.chapters
-    ]
-    if chapters:
-        # A QuickTime chapter track tiles its track from 0, so its first chapter starts at
-        # 0 whatever it is told; the Nero list is told the same, so both agree. That moves
-        # only the first start, over the lead-in silence before the first word.
-        chapters[0] = (chapters[0][0], 0.0, chapters[0][2])
-    tags = Tags(
-        title=record.title,
-        author=record.byline or settings.author,
-        album=settings.title,
-        year=record.pub_date[:4],
-    )
-    usable = cover if cover is not None and cover.suffix.lower() in _EPUB_COVERS else None
-    return name, write_m4b(aac, place(name), chapters, tags, usable)
-
-
-#: The EPUB's language tag: the text is converted to Simplified Chinese (script subtag, so a
-#: reading system picks a Simplified font and voice).
-EPUB_LANGUAGE = "zh-Hans"
-_EPUB_COVERS = (".jpg", ".jpeg", ".png")
 
 
 def _segments(article: Article, engine: Engine, lexicon_path: Path | None) -> tuple[Segment, ...]:
@@ -680,21 +459,13 @@ def _publish(
     report: Reporter,
     fallback: Fallback | None = None,
 ) -> BuildResult:
-    """Stage every file of the episode, then publish under the folder's lock (see
-    :mod:`audiobook.publish.site` for the write order that keeps readers and failures safe)."""
+    """Hand the assembled episode to publishing (:mod:`audiobook.publish.episode`) with the
+    build record of what made it, and say where it went."""
     used = tuple(fallback.used) if fallback is not None else ()
-    title = clean_title(xml_text(title)) or Path(prepared.document.source).stem
-    staged_mp3 = staging / "episode.mp3"
-    chapters = [asdict(c) for c in assembled.chapters]
-    cues = [{"text": c.text, "start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3),
-             **({"fallback": True} if c.fallback else {})}
-            for c in assembled.cues]  # fmt: skip
-    (staging / "chapters.json").write_bytes(
-        chapters_json(chapters, title=title, paths=prepared.edition is not None)
-    )
-    transcripts = _stage_transcripts(staging, assembled)
+    source = prepared.document.source
+    title = clean_title(xml_text(title)) or Path(source).stem
     build_record = {
-        "source": prepared.document.source,
+        "source": source,
         "encoding": prepared.document.encoding,
         # A fetched page's final address (after redirects): the episode's link in the feed.
         "link": prepared.document.link,
@@ -718,161 +489,34 @@ def _publish(
             "sentences": [u.as_dict() for u in used],
         },
     }
-    (staging / "build.json").write_text(
-        json.dumps(build_record, ensure_ascii=False, indent=2) + "\n", "utf-8"
-    )
-    staged_cover = stage_cover(options.cover, staging) if options.cover is not None else None
-    byline = prepared.article.byline
-    with store.locked():
-        settings = store.settings(replacing=options.replacing)
-        if options.base_url is not None:
-            settings.base_url = options.base_url
-        if staged_cover is not None:
-            settings.cover = staged_cover.name
-        records = store.episodes()
-        article = article_key(prepared.document)
-        if options.replace is not None:
-            previous = _replaced(store, options.replace, records)
-        else:
-            previous = next((r for r in records if _same_article(r, article, prepared)), None)
-        episode_id = (
-            previous.id
-            if previous
-            else site.episode_id(title, Path(prepared.document.source).stem, records)
-        )
-        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        id3.write_tags(
-            staged_mp3,
-            title=title,
-            artist=byline or settings.author,
-            album=settings.title,
-            date=prepared.edition["date"] if prepared.edition else now[:10],
-            language=prepared.article.language,
-            chapters=assembled.chapters,
-        )
-        # New names for this build's files: the published feed keeps naming the old ones
-        # (if any) until the commit, and they are deleted after it (see site.commit).
-        names = site.episode_files(episode_id, site.new_version())
-        while any((options.output / name).exists() for name in names.values()):
-            names = site.episode_files(episode_id, site.new_version())
-        staged = {names["mp3"]: staged_mp3, names["chapters"]: staging / "chapters.json",
-                  names["build"]: staging / "build.json"}  # fmt: skip
-        for key, path in transcripts.items():
-            staged[names[key]] = path
-        files = {k: v for k, v in names.items() if v in staged}
-        # The guid stays with the article: an app that has it fetches nothing new, so
-        # another article put in an episode's place (--replace) gets a guid of its own.
-        same = previous is not None and _same_article(previous, article, prepared)
-        record = EpisodeRecord(
-            id=episode_id,
-            guid=previous.guid if previous and same else f"urn:uuid:{uuid.uuid4()}",
-            title=title,
-            mp3=names["mp3"],
-            bytes=staged_mp3.stat().st_size,
-            duration_s=round(assembled.duration_s, 3),
-            pub_date=previous.pub_date if same else now,
-            updated=now if same else None,
-            engine=choice.settings.engine,
-            voice=choice.engine.describe(),
-            chapters=chapters,
-            byline=byline,
-            source=prepared.document.source,
-            files=files,
-            cues=cues,
-            article=article,
-            articles=list(prepared.edition["notes"]) if prepared.edition else [],
-        )
-        if options.daisy:
-            # In the same commit as the episode: it is never published without the edition
-            # asked for, and the page and feed are written once.
-            daisy, fileset, zipped = _write_daisy(
-                record, settings.author, staged_mp3, lambda name: staging / Path(name).name
-            )
-            record.files.update(daisy)
-            staged.update({daisy["daisy"]: fileset, daisy["daisy_zip"]: zipped})
-        if options.epub:
-            cover_name = (
-                staged_cover
-                if staged_cover is not None
-                else store.root
-                / ensure_cover(store.root, settings.title, settings.author, settings.cover)
-            )
-            epub, epub_file = _write_epub(
-                record, settings.author, staged_mp3, cover_name,
-                lambda name: staging / Path(name).name,
-            )  # fmt: skip
-            record.files.update(epub)
-            staged[epub["epub"]] = epub_file
-        if options.m4b:
-            m4b_cover = staged_cover or store.root / ensure_cover(
-                store.root, settings.title, settings.author, settings.cover
-            )
-            m4b_name, m4b_file = _write_m4b(
-                record, settings, staging / STAGED_AAC, m4b_cover,
-                lambda name: staging / Path(name).name,
-            )  # fmt: skip
-            record.files["m4b"] = m4b_name
-            staged[m4b_name] = m4b_file
-        records = [r for r in records if r.id != episode_id] + [record]
-        # A rebuild's old files (an old DAISY edition of the previous audio too) go once the
-        # feed names the new ones.
-        obsolete = [previous.mp3, *previous.files.values()] if previous else []
-        site.commit(
-            store, settings, records, staged=staged, cover=staged_cover,
-            save_settings=options.base_url is not None or staged_cover is not None,
-            obsolete=obsolete,
-        )  # fmt: skip
-    report.note(f"episode: {options.output / names['mp3']}")
-    if options.daisy:
-        report.note(f"daisy: {options.output / record.files['daisy_zip']}")
-    if options.epub:
-        report.note(f"epub: {options.output / record.files['epub']}")
-    if options.m4b:
-        report.note(f"m4b: {options.output / record.files['m4b']}")
-    episode = Episode(
-        mp3=str(options.output / names["mp3"]),
+    edition = prepared.edition
+    new = NewEpisode(
         title=title,
-        duration_s=record.duration_s,
-        engine=record.engine,
-        voice=record.voice,
+        source=source,
+        article=article_key(prepared.document),
+        engine=choice.settings.engine,
+        voice=choice.engine.describe(),
+        duration_s=assembled.duration_s,
         chapters=assembled.chapters,
         cues=assembled.cues,
-        byline=byline,
-        loudness=assembled.loudness,
+        build=build_record,
+        byline=prepared.article.byline,
+        language=prepared.article.language,
+        articles=tuple(ArticleNote(a["title"], a["link"]) for a in edition["notes"])
+        if edition
+        else (),
+        edition=edition is not None,
+        date=edition["date"] if edition else None,
+    )
+    record = publish(store, staging, new, options.publishing())
+    for kind, name in (("episode", record.mp3), *((k, record.files.get(f)) for k, f in _NOTED)):
+        if name is not None:
+            report.note(f"{kind}: {options.output / name}")
+    episode = Episode(
+        record, str(options.output / record.mp3), assembled.loudness, prepared.article.language
     )
     return BuildResult(episode, store.feed_path, record, used)
 
 
-def article_key(document: Document) -> str:
-    """What makes two builds the same article: the same file (by its absolute path, so an
-    edited article is still itself), or for stdin the same text."""
-    if document.source == "<stdin>":
-        return "sha256:" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()
-    return f"file:{Path(document.source).resolve()}"
-
-
-def _same_article(record: EpisodeRecord, article: str, prepared: Prepared) -> bool:
-    if record.article is not None:
-        return record.article == article
-    # Recorded before articles had keys: the same file as given (stdin is never the same).
-    source = prepared.document.source
-    return source != "<stdin>" and record.source == source
-
-
-def _replaced(store: Store, episode: str, records: list[EpisodeRecord]) -> EpisodeRecord:
-    """The episode ``--replace`` names (by id or guid), or a one-line error."""
-    found = next((r for r in records if episode in (r.id, r.guid)), None)
-    if found is None:
-        known = ", ".join(r.id for r in records) or "none"
-        raise ConfigError(f"--replace {episode}: no such episode in {store.root} ({known})")
-    return found
-
-
-def _stage_transcripts(staging: Path, assembled: Assembled) -> dict[str, Path]:
-    """WebVTT and SRT beside the MP3, when there are cues."""
-    if not assembled.cues:
-        return {}
-    out = {"vtt": staging / "episode.vtt", "srt": staging / "episode.srt"}
-    write_vtt(assembled.cues, out["vtt"])
-    write_srt(assembled.cues, out["srt"])
-    return out
+#: The editions a build reports, by the ``files`` kind that names each.
+_NOTED = (("daisy", "daisy_zip"), ("epub", "epub"), ("m4b", "m4b"))

@@ -7,7 +7,7 @@ profiles shipped with the package. Flags override a profile field by field.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,37 +28,38 @@ DEFAULT_PROFILE = "auto"
 class Profile:
     """A profile, with the flags that override it applied (see :func:`with_overrides`).
 
-    Every way of making or changing one runs ``__post_init__``, which checks the voice
-    settings through :class:`~audiobook.engines.base.VoiceSettings`, the one record that
-    knows what a valid rate, pitch, volume or voice is: the network voice (for ``edge`` and
-    ``auto``) and the offline one (``offline_voice``, which ``auto``, ``--engine espeak`` and
-    ``--fallback`` may use) are both refused before any speech.
+    Its voice is one :class:`~audiobook.engines.base.VoiceSettings`, the record that knows
+    what a valid rate, pitch, volume or voice is and checks them when it is made; the
+    profile adds what only a profile has: the offline voice (which ``auto``, ``--engine
+    espeak`` and ``--fallback`` may use, checked here as espeak-ng's), so both voices are
+    refused before any speech.
     """
 
     name: str
-    engine: str
-    voice: str
-    rate: str = "+0%"
-    pitch: str = "+0Hz"
-    volume: str = "+0%"
+    settings: VoiceSettings
     offline_voice: str = "cmn"
     description: str = ""
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
-        self.voice_settings()
+        if self.settings.engine not in ENGINES:
+            engine = self.settings.engine
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.offline_settings()
+
+    @property
+    def engine(self) -> str:
+        """The profile's engine (``auto`` included), as its settings name it."""
+        return self.settings.engine
 
     def voice_settings(self, engine: str | None = None) -> VoiceSettings:
         """The settings of the voice this profile names, for ``engine`` (``auto`` resolved
         by the caller; default: the profile's own engine)."""
-        return VoiceSettings(engine or self.engine, self.voice, self.rate, self.pitch, self.volume)
+        return self.settings if engine is None else replace(self.settings, engine=engine)
 
     def offline_settings(self, engine: str = "espeak") -> VoiceSettings:
         """The settings of the offline voice with this profile's rate, pitch and volume:
         ``auto`` without the service, and ``--fallback``."""
-        return VoiceSettings(engine, self.offline_voice, self.rate, self.pitch, self.volume)
+        return replace(self.settings, engine=engine, voice=self.offline_voice)
 
 
 def _shipped() -> dict[str, str]:
@@ -101,16 +102,18 @@ def _parse(name: str, text: str, origin: str) -> Profile:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML ({exc})") from exc
-    fields = set(Profile.__dataclass_fields__) - {"name"}
-    unknown = set(raw) - fields
+    voice_keys = {f.name for f in fields(VoiceSettings)}
+    unknown = set(raw) - voice_keys - {"offline_voice", "description"}
     if unknown:
         raise ConfigError(f"{origin}: unknown profile keys {sorted(unknown)}")
     if raw.get("engine") not in ENGINES:
         raise ConfigError(f"{origin}: engine must be one of {', '.join(ENGINES)}")
     if not isinstance(raw.get("voice"), str):
         raise ConfigError(f"{origin}: needs a voice")
+    given = {k: str(v) for k, v in raw.items()}
     try:
-        return Profile(name=name, **{k: str(v) for k, v in raw.items()})
+        settings = VoiceSettings(**{k: v for k, v in given.items() if k in voice_keys})
+        return Profile(name, settings, **{k: v for k, v in given.items() if k not in voice_keys})
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from exc
 
@@ -122,4 +125,10 @@ def with_overrides(profile: Profile, **overrides: str | None) -> Profile:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}")
     if given.get("engine") == "espeak" and "voice" not in given and profile.engine != "espeak":
         given["voice"] = profile.offline_voice
-    return replace(profile, **given)
+    return replace(profile, settings=replace(profile.settings, **given))
+
+
+def resolve(name_or_path: str = DEFAULT_PROFILE, **overrides: str | None) -> Profile:
+    """The profile a build speaks with: ``name_or_path`` (see :func:`load`) with every
+    given flag applied, checked."""
+    return with_overrides(load(name_or_path), **overrides)

@@ -74,18 +74,18 @@ AHEAD_CHARS = 3600
 _CACHE_VERSION = "2"
 
 
-def cache_key(settings: VoiceSettings, text: str, *, engine: Engine | None = None) -> str:
+def cache_key(engine: Engine, text: str) -> str:
     """Content address of one request: every input that changes the result, and nothing else.
 
-    With an engine, its own name and voice replace the profile's (an ``auto`` profile resolves
-    to a different engine run by run, and their audio must never share a key), plus any
-    ``cache_variant`` the engine declares (e.g. word vs sentence timings).
+    The engine that really speaks and the voice it describes (an ``auto`` profile resolves to
+    a different engine run by run, and their audio must never share a key; an empty voice is
+    the engine's default), the rate, pitch and volume of its settings, and any
+    ``cache_variant`` it declares (e.g. word vs sentence timings). The same parts, in the same
+    order, as keys have always had, so audio cached by earlier versions is still found.
     """
-    parts: list[str] = list(settings.cache_key_parts())
-    if engine is not None:
-        parts[0] = engine.name
-        parts[1] = engine.describe()
-        parts.append(str(getattr(engine, "cache_variant", "")))
+    settings = engine.settings
+    parts = [engine.name, engine.describe(), settings.rate, settings.pitch, settings.volume]
+    parts.append(str(getattr(engine, "cache_variant", "")))
     payload = json.dumps([_CACHE_VERSION, *parts, text], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -194,11 +194,14 @@ class Fallback:
     Its audio is cached under its own engine's key, never under the network voice's.
     """
 
-    def __init__(self, engine: Engine, settings: VoiceSettings) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.settings = settings
         self._used: dict[tuple[int, int], FallbackUse] = {}
         self._lock = threading.Lock()
+
+    @property
+    def settings(self) -> VoiceSettings:
+        return self.engine.settings
 
     @property
     def used(self) -> list[FallbackUse]:
@@ -213,7 +216,7 @@ class Fallback:
             from audiobook.text.normalise import normalise
 
             text = normalise(text)
-        key = cache_key(self.settings, text, engine=self.engine)
+        key = cache_key(self.engine, text)
         speech = cache.get(key) if cache is not None else None
         if speech is None:
             try:
@@ -249,20 +252,14 @@ def _resampled(speech: Speech, rate: int) -> Speech:
     return Speech(pcm, rate, speech.boundaries)
 
 
-def synthesize_all(
-    engine: Engine,
-    settings: VoiceSettings,
-    segments: Sequence[Segment],
-    **options: Any,
-) -> list[Speech]:
+def synthesize_all(engine: Engine, segments: Sequence[Segment], **options: Any) -> list[Speech]:
     """Speech for every segment, in segment order, as a list (see :func:`synthesize_iter`;
     a build streams instead, so a book never holds its audio in memory)."""
-    return list(synthesize_iter(engine, settings, segments, **options))
+    return list(synthesize_iter(engine, segments, **options))
 
 
 def synthesize_iter(
     engine: Engine,
-    settings: VoiceSettings,
     segments: Sequence[Segment],
     *,
     cache: SentenceStore | None = None,
@@ -297,7 +294,7 @@ def synthesize_iter(
     progress = Progress(retry or RetryPolicy(), clock)
     rng = rng or random.Random()
     rate = int(getattr(engine, "sample_rate", 0) or 0)
-    keys = [cache_key(settings, seg.spoken_text, engine=engine) for seg in segments]
+    keys = [cache_key(engine, seg.spoken_text) for seg in segments]
     spoken_now: set[str] = set()  # spoken (and cached) during this build, even with refresh
 
     def lookup(i: int) -> Speech | None:
@@ -312,7 +309,7 @@ def synthesize_iter(
 
     limit = max(1, min(engine.concurrency, concurrency or engine.concurrency))
     if limit == 1 and parallel.worth_a_pool(engine, len(segments)):
-        yield from _pooled(settings, segments, lookup, store, on_done)
+        yield from _pooled(engine.settings, segments, lookup, store, on_done)
         return
 
     stop = threading.Event()

@@ -221,7 +221,8 @@ def build_streamed(source: Path, out_dir: Path) -> tuple[float, Path]:
 
 
 def build_pipeline(source: Path, out_dir: Path) -> tuple[float, Path]:
-    options = pipeline.BuildOptions(output=out_dir, engine="espeak", cache=False)
+    espeak = profiles.resolve(engine="espeak")
+    options = pipeline.BuildOptions(output=out_dir, profile=espeak, cache=False)
     episode = pipeline.build(source, options).episode
     return episode.duration_s, Path(episode.mp3)
 

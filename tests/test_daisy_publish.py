@@ -137,7 +137,7 @@ def test_remove_and_rebuild_take_the_daisy_edition_along(tmp_path: Path) -> None
 def test_build_publishes_the_episode_and_its_edition_in_one_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from audiobook import pipeline
+    from audiobook import pipeline, profiles
     from audiobook.publish import site as site_module
 
     commits: list[int] = []
@@ -149,7 +149,8 @@ def test_build_publishes_the_episode_and_its_edition_in_one_commit(
 
     monkeypatch.setattr(site_module, "commit", counting_commit)
     out = tmp_path / "out"
-    options = pipeline.BuildOptions(output=out, engine="espeak", cache=False, daisy=True)
+    espeak = profiles.resolve(engine="espeak")
+    options = pipeline.BuildOptions(output=out, profile=espeak, cache=False, daisy=True)
     record = pipeline.build(tiny_article(tmp_path, "one", "一次"), options).record
     assert len(commits) == 1
     assert (out / record.files["daisy"] / "ncc.html").is_file()
@@ -159,12 +160,13 @@ def test_build_publishes_the_episode_and_its_edition_in_one_commit(
 def test_an_edition_that_cannot_be_written_publishes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from audiobook import pipeline
+    from audiobook import pipeline, profiles
     from audiobook.errors import PublishError
     from audiobook.publish import daisy
 
     out = tmp_path / "out"
-    first = pipeline.BuildOptions(output=out, engine="espeak", cache=False)
+    espeak = profiles.resolve(engine="espeak")
+    first = pipeline.BuildOptions(output=out, profile=espeak, cache=False)
     pipeline.build(tiny_article(tmp_path, "one", "第一篇"), first)
     feed, before = (out / "feed.xml").read_bytes(), Store(out).episodes()
     files = sorted(p.name for p in (out / "episodes").iterdir())
@@ -173,7 +175,7 @@ def test_an_edition_that_cannot_be_written_publishes_nothing(
         raise PublishError("disk full")
 
     monkeypatch.setattr(daisy, "write_daisy", broken)
-    options = pipeline.BuildOptions(output=out, engine="espeak", cache=False, daisy=True)
+    options = pipeline.BuildOptions(output=out, profile=espeak, cache=False, daisy=True)
     with pytest.raises(PublishError, match="disk full"):
         pipeline.build(tiny_article(tmp_path, "two", "第二篇"), options)
     assert (out / "feed.xml").read_bytes() == feed

@@ -101,7 +101,7 @@ def test_package_metadata_and_structure(site: tuple[Path, dict[str, object]]) ->
             # The nav document lists every section, in order; every content doc is zh-Hans.
             nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
             toc = nav.xpath("//x:nav[@epub:type='toc']//x:a/text()", namespaces=NS)
-            assert toc == [str(c["title"]) for c in record.chapters]
+            assert toc == [c.title for c in record.chapters]
             for item in opf.xpath("//opf:item[@media-overlay]", namespaces=NS):
                 doc = etree.fromstring(book.read(f"EPUB/{item.get('href')}"))
                 assert doc.get("lang") == "zh-Hans"
@@ -131,9 +131,9 @@ def test_overlay_clips_are_the_cue_times_and_land_on_the_speech(
     pcm, rate = decode_file(audio)
     audio_ms = len(pcm) / 2 / rate * 1000
     # One par per sentence, in order, each clip the cue's own start (never re-estimated).
-    assert [t for t, _b, _e in pars] == [str(c["text"]) for c in record.cues]
+    assert [t for t, _b, _e in pars] == [c.text for c in record.cues]
     for (_t, begin, end), cue in zip(pars, record.cues, strict=True):
-        assert begin == round(float(str(cue["start_s"])) * 1000)
+        assert begin == round(cue.start_s * 1000)
         assert 0 <= begin < end <= audio_ms + 1
     for (_t, _b, end), (_t2, begin, _e) in itertools.pairwise(pars):
         assert end == begin  # the clips tile the audio

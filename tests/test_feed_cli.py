@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from typer.testing import CliRunner
 
 from audiobook import feed_cli
 from audiobook.cli import app
+from audiobook.models import EpisodeFiles, EpisodeRecord
 from audiobook.publish.feed import ITUNES_NS, PODCAST_NS, podcast_guid
-from audiobook.publish.store import EpisodeRecord, Store
+from audiobook.publish.store import Store
 
 runner = CliRunner()
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
@@ -132,7 +134,7 @@ def _fake_episode(out: Path, episode: str) -> EpisodeRecord:
     return EpisodeRecord(
         id=episode, guid=f"urn:uuid:{episode}", title=f"标题 {episode}", mp3=files["mp3"],
         bytes=1, duration_s=61.0, pub_date="2026-11-25T08:00:00+00:00", engine="espeak",
-        voice="v", chapters=[], files=files,
+        voice="v", chapters=(), files=EpisodeFiles(**files),
     )  # fmt: skip
 
 
@@ -158,8 +160,8 @@ def test_list_and_remove(tmp_path: Path) -> None:
 def test_remove_refuses_files_outside_episodes(tmp_path: Path) -> None:
     out = tmp_path / "site"
     assert _run("feed", "init", "-o", str(out), "-y")[0] == 0
-    record = _fake_episode(out, "evil")
-    record.files["vtt"] = "../precious.txt"
+    evil = _fake_episode(out, "evil")
+    record = replace(evil, files=evil.files.with_files({"vtt": "../precious.txt"}))
     (tmp_path / "precious.txt").write_text("keep me")
     Store(out).save_episodes([record])
     code, output = _run("feed", "remove", "evil", "-o", str(out))

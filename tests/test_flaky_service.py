@@ -21,7 +21,7 @@ import pytest
 from conftest import EXAMPLE
 from typer.testing import CliRunner
 
-from audiobook import pipeline
+from audiobook import pipeline, profiles
 from audiobook.cli import app
 from audiobook.pipeline import BuildOptions
 from audiobook.publish.transcript import FALLBACK_NOTE
@@ -87,8 +87,8 @@ def test_one_sentence_failing_many_times_in_a_row_is_still_spoken(
     service.script(*faults)
     before = len(service.stats.modes)
     quick = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
-    options = BuildOptions(output=tmp_path / "flaky", engine="edge", concurrency=1, cache=False,
-                           retry=quick)  # fmt: skip
+    options = BuildOptions(output=tmp_path / "flaky", profile=profiles.resolve(engine="edge"),
+                           concurrency=1, cache=False, retry=quick)  # fmt: skip
     result = pipeline.build(EXAMPLE, options)
     assert result.episode.engine == "edge" and result.fallback == ()
     assert abs(result.episode.duration_s - clean["duration_s"]) <= 0.02 * clean["duration_s"]

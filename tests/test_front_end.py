@@ -41,7 +41,8 @@ def test_a_book_sized_input_builds_through_the_child(
     article = tiny_article(tmp_path, "book", "一本书")
     monkeypatch.setattr(pipeline, "ISOLATE_BYTES", 1)
     assert pipeline._isolate(article)
-    options = pipeline.BuildOptions(output=tmp_path / "out", engine="espeak", cache=False)
+    espeak = profiles.resolve(engine="espeak")
+    options = pipeline.BuildOptions(output=tmp_path / "out", profile=espeak, cache=False)
     result = pipeline.build(article, options)
     assert result.episode.title == "一本书"
     assert [c.title for c in result.episode.chapters][-2:] == ["一、第一部分", "二、第二部分"]

@@ -11,7 +11,7 @@ import pytest
 from episode_builds import tiny_article
 from typer.testing import CliRunner
 
-from audiobook import pipeline
+from audiobook import limits, pipeline
 from audiobook.cli import app
 from audiobook.text.normalise import normalise
 
@@ -27,7 +27,7 @@ def _build(article: Path, out: Path) -> tuple[int, str]:
 def test_too_long_a_text_is_refused_before_speech(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "MAX_SPOKEN_CHARS", 10)
+    monkeypatch.setattr(limits, "MAX_SPOKEN_CHARS", 10)
     spoke = []
     monkeypatch.setattr(pipeline, "synthesize_iter", lambda *a, **k: spoke.append(a))
     code, output = _build(tiny_article(tmp_path, "a"), tmp_path / "out")
@@ -38,7 +38,7 @@ def test_too_long_a_text_is_refused_before_speech(
 def test_audio_that_would_not_fit_is_refused_before_speech(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline.shutil, "disk_usage", lambda _: Usage(10**9, 10**9, 10**6))
+    monkeypatch.setattr(limits.shutil, "disk_usage", lambda _: Usage(10**9, 10**9, 10**6))
     spoke = []
     monkeypatch.setattr(pipeline, "synthesize_iter", lambda *a, **k: spoke.append(a))
     code, output = _build(tiny_article(tmp_path, "a"), tmp_path / "out")

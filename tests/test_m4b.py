@@ -98,10 +98,10 @@ def test_m4b_codec_tags_and_both_chapter_lists(site: tuple[Path, dict[str, objec
         assert audio.tags["\xa9day"] == [record.pub_date[:4]]
         assert audio.tags["\xa9ART"] and audio.tags["stik"] == [2]  # audiobook
         assert audio.tags["covr"] and len(bytes(audio.tags["covr"][0])) > 1000
-        mp3_starts = [float(str(c["start_s"])) for c in record.chapters]
+        mp3_starts = [c.start_s for c in record.chapters]
         assert audio.chapters is not None  # Nero chpl
         nero = [c.start for c in audio.chapters]
-        assert [c.title for c in audio.chapters] == [str(c["title"]) for c in record.chapters]
+        assert [c.title for c in audio.chapters] == [c.title for c in record.chapters]
         quicktime = _quicktime_chapters(path)
         for starts in (nero, quicktime):
             assert len(starts) == len(mp3_starts)
@@ -131,9 +131,9 @@ def test_ffprobe_sees_aac_lc_mono_and_the_chapters(site: tuple[Path, dict[str, o
     assert any(s.get("disposition", {}).get("attached_pic") for s in probe["streams"])
     starts = [float(c["start_time"]) for c in probe["chapters"]]
     titles = [c["tags"]["title"] for c in probe["chapters"]]
-    assert titles == [str(c["title"]) for c in record.chapters]
+    assert titles == [c.title for c in record.chapters]
     for mine, chapter in zip(starts[1:], record.chapters[1:], strict=True):
-        assert abs(mine - float(str(chapter["start_s"]))) <= 0.03
+        assert abs(mine - chapter.start_s) <= 0.03
 
 
 def test_same_timeline_and_loudness_as_the_mp3(site: tuple[Path, dict[str, object]]) -> None:
@@ -149,7 +149,7 @@ def test_same_timeline_and_loudness_as_the_mp3(site: tuple[Path, dict[str, objec
         mp3_pcm, mp3_rate = decode_file(out / each.mp3)
         assert abs(len(pcm) / 2 / rate - each.duration_s) < 0.05
         for chapter in each.chapters:
-            start = float(str(chapter["start_s"]))
+            start = chapter.start_s
             heard = speech_onset(pcm, rate, start)
             assert abs(heard - speech_onset(mp3_pcm, mp3_rate, start)) <= 0.01
             if each is record:  # the seed's chapters begin on a clear onset

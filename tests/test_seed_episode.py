@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from audio_helpers import ebur128, speech_onset
 
-from audiobook import pipeline
+from audiobook import pipeline, profiles
 from audiobook.audio import decode_file
 
 
 @pytest.mark.slow
 def test_seed_episode_is_level_and_its_chapters_land(seed_article: Path, tmp_path: Path) -> None:
-    options = pipeline.BuildOptions(output=tmp_path / "out", engine="espeak", cache=False)
+    espeak = profiles.resolve(engine="espeak")
+    options = pipeline.BuildOptions(output=tmp_path / "out", profile=espeak, cache=False)
     result = pipeline.build(seed_article, options)
     mp3 = Path(result.episode.mp3)
     if not mp3.is_absolute():

@@ -6,6 +6,8 @@ real edge engine (and so the real ``edge_tts`` client) against the fake service.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 import threading
@@ -64,7 +66,9 @@ class Scripted:
         concurrency: int = 1,
         failures: dict[str, list[Exception]] | None = None,
         hook: Callable[[str], None] | None = None,
+        settings: VoiceSettings = SETTINGS,
     ) -> None:
+        self.settings = settings
         self.concurrency = concurrency
         self.failures = failures or {}
         self.hook = hook
@@ -73,7 +77,7 @@ class Scripted:
         self._lock = threading.Lock()
 
     def describe(self) -> str:
-        return "v1"
+        return self.settings.voice
 
     def synthesize(self, text: str) -> Speech:
         with self._lock:
@@ -92,7 +96,7 @@ class Scripted:
 def run(engine: Scripted, segs: list[Segment], **options: object) -> list[Speech]:
     quick = RetryPolicy(give_up_after_s=5, down_attempts=3, base_delay_s=0.001, max_delay_s=0.002)
     options.setdefault("retry", quick)
-    return synthesize_all(engine, SETTINGS, segs, **options)  # type: ignore[arg-type]
+    return synthesize_all(engine, segs, **options)  # type: ignore[arg-type]
 
 
 def test_results_in_segment_order_with_each_reported_once() -> None:
@@ -223,7 +227,7 @@ def test_the_budget_runs_only_while_the_build_waits_on_the_engine() -> None:
     engine = Scripted(failures={"二": [Flaky("dropped")]})
     quick = RetryPolicy(give_up_after_s=10, base_delay_s=0.001, max_delay_s=0.002)
     stream = synthesize_iter(
-        engine, SETTINGS, segments("一", "二"), retry=quick, window=1, clock=clock,
+        engine, segments("一", "二"), retry=quick, window=1, clock=clock,
         sleep=clock.sleep,
     )  # fmt: skip
     next(stream)
@@ -324,16 +328,31 @@ def test_an_interrupted_build_keeps_what_it_finished(tmp_path: Path) -> None:
     ],
 )
 def test_cache_key_covers_every_setting(other: VoiceSettings) -> None:
-    assert cache_key(SETTINGS, "一") != cache_key(other, "一")
-    assert cache_key(SETTINGS, "一") != cache_key(SETTINGS, "二")
+    engine = Scripted()
+    assert cache_key(engine, "一") != cache_key(Scripted(settings=other), "一")
+    assert cache_key(engine, "一") != cache_key(engine, "二")
 
 
 def test_cache_key_uses_the_engine_that_really_speaks() -> None:
     """An ``auto`` profile resolves to different engines; their audio must not mix."""
     auto = VoiceSettings("auto", "zh-CN-YunyangNeural")
-    scripted = Scripted()
+    scripted = Scripted(settings=auto)
     edge = EdgeEngine(auto)
-    assert cache_key(auto, "一", engine=scripted) != cache_key(auto, "一", engine=edge)
+    assert cache_key(scripted, "一") != cache_key(edge, "一")
+
+
+def test_cache_keys_are_those_earlier_versions_gave() -> None:
+    """Audio cached before the settings travelled inside the engine is still found: the
+    key hashes the same parts (engine, described voice, rate, pitch, volume, variant)."""
+    from audiobook.engines.espeak import EspeakEngine
+    from audiobook.synth import _CACHE_VERSION
+
+    for engine in (EspeakEngine(VoiceSettings("espeak", "", rate="+10%")), EdgeEngine(EDGE)):
+        settings = engine.settings
+        parts = [_CACHE_VERSION, engine.name, engine.describe(), settings.rate, settings.pitch,
+                 settings.volume, engine.cache_variant, "一"]  # fmt: skip
+        old = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+        assert cache_key(engine, "一") == old
 
 
 def test_damaged_cache_entries_are_misses(tmp_path: Path) -> None:
@@ -359,7 +378,7 @@ def test_many_segments_never_exceed_the_connection_limit(
     # The fake holds each answer until 3 connections are open, so overlap is certain.
     service = make_edge_service(gate=3)
     segs = edge_segments(15)
-    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=3), EDGE, segs, retry=fast_retry)
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=3), segs, retry=fast_retry)
     assert service.stats.max_active == 3
     assert service.stats.completed == 15
     assert [s.boundaries[-1].text for s in speeches] == [s.spoken_text for s in segs]
@@ -370,11 +389,11 @@ def test_faults_are_retried_into_a_complete_episode(
 ) -> None:
     segs = edge_segments(12)
     # The fake renders each text once, so a fault-free pass gives the exact reference.
-    reference = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    reference = synthesize_all(EdgeEngine(EDGE, concurrency=4), segs, retry=fast_retry)
     assert edge_service.stats.handshakes == 12
 
     edge_service.script("drop", "reset", "no_audio", "429", "500", "403", "403")
-    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), segs, retry=fast_retry)
     assert edge_service.stats.completed == 24
     assert edge_service.stats.handshakes > 24
     assert [s.pcm for s in speeches] == [s.pcm for s in reference]
@@ -387,7 +406,7 @@ def test_random_faults_at_production_rates(
     """The issue's scenario: a fifth of connections dropped, a tenth answered with no audio."""
     service = make_edge_service(drop_rate=0.2, no_audio_rate=0.1, seed=7)
     segs = edge_segments(20)
-    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    speeches = synthesize_all(EdgeEngine(EDGE, concurrency=4), segs, retry=fast_retry)
     assert service.stats.completed == 20
     assert {"drop", "no_audio"} <= set(service.stats.modes)
     for seg, speech in zip(segs, speeches, strict=True):
@@ -402,7 +421,7 @@ def test_concurrent_403s_from_a_skewed_clock_converge(
     corrections must not pile up into a wrong clock that fails the build."""
     service = make_edge_service(clock_skew_s=3600)
     segs = edge_segments(12)
-    synthesize_all(EdgeEngine(EDGE, concurrency=4), EDGE, segs, retry=fast_retry)
+    synthesize_all(EdgeEngine(EDGE, concurrency=4), segs, retry=fast_retry)
     assert service.stats.completed == 12
     assert service.stats.rejected_tokens >= 1
 
@@ -412,7 +431,7 @@ def test_service_down_fails_with_a_clear_error(
 ) -> None:
     cache = SegmentCache(tmp_path)
     with pytest.raises(EngineError) as err:
-        synthesize_all(EdgeEngine(EDGE), EDGE, edge_segments(8), cache=cache, retry=fast_retry)
+        synthesize_all(EdgeEngine(EDGE), edge_segments(8), cache=cache, retry=fast_retry)
     message = str(err.value)
     assert "section 1, sentence" in message
     assert "cannot connect to 127.0.0.1" in message
@@ -425,9 +444,9 @@ def test_cached_build_does_not_contact_the_service(
 ) -> None:
     cache = SegmentCache(tmp_path)
     segs = edge_segments(4)
-    first = synthesize_all(EdgeEngine(EDGE), EDGE, segs, cache=cache, retry=fast_retry)
+    first = synthesize_all(EdgeEngine(EDGE), segs, cache=cache, retry=fast_retry)
     handshakes = edge_service.stats.handshakes
-    again = synthesize_all(EdgeEngine(EDGE), EDGE, segs, cache=cache, retry=fast_retry)
+    again = synthesize_all(EdgeEngine(EDGE), segs, cache=cache, retry=fast_retry)
     assert edge_service.stats.handshakes == handshakes
     assert again == first
 
@@ -438,7 +457,7 @@ def test_offline_engine_still_works_through_the_scheduler(tmp_path: Path) -> Non
     settings = VoiceSettings("espeak", "cmn")
     engine = EspeakEngine(settings)
     segs = segments("你好。", "再见。")
-    speeches = synthesize_all(engine, settings, segs, cache=SegmentCache(tmp_path))
+    speeches = synthesize_all(engine, segs, cache=SegmentCache(tmp_path))
     assert all(s.duration_s > 0.3 for s in speeches)
     assert speeches[0].pcm != speeches[1].pcm
 
@@ -449,7 +468,7 @@ def test_speech_streams_in_order_with_a_bounded_window(concurrency: int) -> None
     ahead of what the consumer has taken."""
     engine = Scripted(concurrency=concurrency)
     segs = segments(*(f"句{i}" for i in range(100)))
-    stream = synthesize_iter(engine, SETTINGS, segs, window=6)
+    stream = synthesize_iter(engine, segs, window=6)
     first = next(stream)
     assert first.pcm.rstrip(b"\0").decode() == "句0"
     assert len(engine.calls) <= 6
@@ -468,14 +487,14 @@ def test_speech_runs_ahead_by_characters_not_sentences() -> None:
     """The default window is a length of speech: short sentences run far ahead (an article
     is spoken whole while the encoder starts), long ones only a few."""
     engine = Scripted()
-    short = synthesize_iter(engine, SETTINGS, segments(*(f"句{i:02}" for i in range(60))))
+    short = synthesize_iter(engine, segments(*(f"句{i:02}" for i in range(60))))
     next(short)
     _wait_for(lambda: len(engine.calls) == 60)
     short.close()
 
     engine = Scripted()
     texts = [f"{i:02}" + "长" * 98 for i in range(60)]  # 100 characters each
-    long = synthesize_iter(engine, SETTINGS, segments(*texts), ahead_chars=450)
+    long = synthesize_iter(engine, segments(*texts), ahead_chars=450)
     next(long)
     time.sleep(0.2)  # time to run ahead, if it would
     assert len(engine.calls) <= 6  # the one taken + 450 characters ahead (+ the last pulled)
@@ -484,7 +503,7 @@ def test_speech_runs_ahead_by_characters_not_sentences() -> None:
 
 def test_abandoned_stream_stops_speaking() -> None:
     engine = Scripted(concurrency=2)
-    stream = synthesize_iter(engine, SETTINGS, segments(*(f"句{i}" for i in range(50))), window=4)
+    stream = synthesize_iter(engine, segments(*(f"句{i}" for i in range(50))), window=4)
     next(stream)
     stream.close()
     spoken = len(engine.calls)
@@ -499,9 +518,9 @@ def test_fallback_speaks_given_up_sentences_and_never_caches_them_as_the_network
 ) -> None:
     clock = Clock()
     network = Scripted(concurrency=2, failures={"二": [Flaky("dropped")] * 100})
-    offline = Scripted()
+    offline = Scripted(settings=VoiceSettings("offline", "v0"))
     offline.name = "offline"
-    fallback = Fallback(offline, VoiceSettings("offline", "v0"))
+    fallback = Fallback(offline)
     cache = SegmentCache(tmp_path)
     policy = RetryPolicy(give_up_after_s=5, base_delay_s=1, max_delay_s=2)
     speeches = run(network, segments("一", "二", "三"), cache=cache, retry=policy, clock=clock,
@@ -526,7 +545,7 @@ def test_fallback_audio_takes_the_network_voices_rate() -> None:
 
     network = Refused(failures={"你好。": [Down("refused")] * 10})
     settings = VoiceSettings("espeak", "cmn")
-    fallback = Fallback(EspeakEngine(settings), settings)
+    fallback = Fallback(EspeakEngine(settings))
     (speech,) = run(network, segments("你好。"), fallback=fallback)
     assert speech.fallback and speech.sample_rate == 24_000
     offline = EspeakEngine(settings).synthesize("你好。")

@@ -98,7 +98,7 @@ def test_overrides_are_checked_like_profiles() -> None:
         profiles.with_overrides(base, rate="fast")
     with pytest.raises(ConfigError, match="no voice 'klingon'"):
         profiles.with_overrides(base, engine="espeak", voice="klingon")
-    assert profiles.with_overrides(base, rate="+20%").rate == "+20%"
+    assert profiles.with_overrides(base, rate="+20%").settings.rate == "+20%"
 
 
 @pytest.mark.parametrize(

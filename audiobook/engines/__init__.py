@@ -35,9 +35,14 @@ OFFLINE_ENGINES = ("espeak",)
 
 @dataclass(frozen=True)
 class Choice:
+    """The engine a build speaks with (its settings inside it), and why it was chosen."""
+
     engine: Engine
-    settings: VoiceSettings
     reason: str
+
+    @property
+    def settings(self) -> VoiceSettings:
+        return self.engine.settings
 
 
 def create(settings: VoiceSettings, *, concurrency: int | None = None) -> Engine:
@@ -63,7 +68,7 @@ def choose(
     """One engine for the build, and a sentence saying why (printed on stderr, recorded)."""
     if profile.engine != "auto":
         chosen = profile.voice_settings()
-        return Choice(create(chosen, concurrency=concurrency), chosen, f"profile {profile.name}")
+        return Choice(create(chosen, concurrency=concurrency), f"profile {profile.name}")
     if probe is None:
         from audiobook.engines.edge import probe as edge_probe
 
@@ -74,4 +79,4 @@ def choose(
     else:
         chosen = profile.offline_settings()
         reason = f"the Microsoft speech service did not answer within {PROBE_TIMEOUT_S:g} s"
-    return Choice(create(chosen, concurrency=concurrency), chosen, reason)
+    return Choice(create(chosen, concurrency=concurrency), reason)

@@ -77,8 +77,6 @@ class VoiceSettings:
                 )
         check_voice_name(self.engine, self.voice)
 
-    def cache_key_parts(self) -> tuple[str, ...]:
-        return (self.engine, self.voice, self.rate, self.pitch, self.volume)
 
 
 def check_voice_name(engine: str, voice: str) -> None:
@@ -132,6 +130,9 @@ class Engine(Protocol):
     """
 
     name: str
+    #: The settings it speaks with, as it was made with them: the one record of them a build
+    #: passes on (to the scheduler, the cache key, worker processes, the build record).
+    settings: VoiceSettings
     #: True when the engine cannot read digits/Latin itself and needs text normalisation.
     needs_normalised_text: bool
     #: Longest text (characters) one request may carry.

@@ -46,6 +46,7 @@ import edge_tts.communicate
 import edge_tts.voices
 from edge_tts.exceptions import EdgeTTSException, NoAudioReceived, SkewAdjustmentError
 
+from audiobook.atomic import atomic_write
 from audiobook.engines.base import VoiceSettings
 from audiobook.errors import ConfigError, EngineError
 from audiobook.models import Boundary, Speech
@@ -420,9 +421,8 @@ def list_voices(
         )
     voices = [dict(v) for v in voices]
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps({"fetched_at": now, "source": base, "voices": voices}), "utf-8")
-    tmp.replace(cache_file)
+    listing = {"fetched_at": now, "source": base, "voices": voices}
+    atomic_write(cache_file, json.dumps(listing).encode("utf-8"))
     return _filter(voices, locale, from_cache=False, note=None)
 
 

@@ -8,7 +8,9 @@ both agree with the audio.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+
+from audiobook.models import Chapter
 
 #: The JSON chapters spec version we write; the spec wants it as a string.
 VERSION = "1.2.0"
@@ -21,7 +23,7 @@ PATH_SEPARATOR = " › "
 
 
 def chapters_json(
-    chapters: Sequence[Mapping[str, object]], *, title: str | None = None, paths: bool = False
+    chapters: Sequence[Chapter], *, title: str | None = None, paths: bool = False
 ) -> bytes:
     """Chapters as the spec's JSON (times in seconds, millisecond precision).
 
@@ -35,15 +37,15 @@ def chapters_json(
     parents: list[str] = []
     listed = []
     for c in chapters:
-        name = str(c["title"])
+        name = c.title
         if paths:
-            level = max(1, int(str(c.get("level", 1))))
+            level = max(1, c.level)
             parents = [*parents[: level - 1], name]
             name = PATH_SEPARATOR.join(parents)
         listed.append(
             {
-                "startTime": round(float(str(c["start_s"])), 3),
-                "endTime": round(float(str(c["end_s"])), 3),
+                "startTime": round(c.start_s, 3),
+                "endTime": round(c.end_s, 3),
                 "title": name,
             }
         )

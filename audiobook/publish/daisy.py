@@ -22,9 +22,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from audiobook.atomic import DIR_MODE, atomic_file, atomic_write
 from audiobook.errors import PublishError
-from audiobook.models import Cue
-from audiobook.publish.store import _UMASK, EpisodeRecord, atomic_write, replace_dir
+from audiobook.models import Cue, EpisodeRecord
+from audiobook.publish.store import replace_dir
+from audiobook.publish.timecode import hms, npt_seconds
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DOCTYPE = (
@@ -56,16 +58,6 @@ class Book:
     duration_s: float
 
 
-def npt(seconds: float) -> str:
-    return f"npt={seconds:.3f}s"
-
-
-def clock(seconds: float) -> str:
-    """``hh:mm:ss`` as ncc:totalTime and SMIL elapsed times want it."""
-    whole = round(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
 def write_daisy(book: Book, mp3: Path, target: Path) -> Path:
     """Write the fileset into folder ``target`` (replaced whole) and its zip; return the zip."""
     clips = _clips(book)
@@ -74,7 +66,7 @@ def write_daisy(book: Book, mp3: Path, target: Path) -> Path:
     try:
         # mkdtemp makes the folder private (0700); a published one is as readable as any
         # folder the user makes (a web server reads it as another user).
-        os.chmod(staging, 0o777 & ~_UMASK)
+        os.chmod(staging, DIR_MODE)
         shutil.copyfile(mp3, staging / AUDIO_NAME)
         sections = sorted({c.section for c in book.cues})
         durations = {s: sum(e - b for (cue, b, e) in clips if cue.section == s) for s in sections}
@@ -146,7 +138,7 @@ def _ncc(book: Book, sections: Sequence[int], total: float) -> etree._Element:
         ("ncc:pageNormal", "0"),
         ("ncc:pageSpecial", "0"),
         ("ncc:tocItems", str(headings)),
-        ("ncc:totalTime", clock(total)),
+        ("ncc:totalTime", hms(total)),
         ("ncc:files", str(3 + len(sections))),
     ):
         _meta(head, name, content)
@@ -178,8 +170,8 @@ def _smil(
         ("dc:title", book.title),
         ("dc:identifier", book.identifier),
         ("ncc:generator", "audiobook"),
-        ("ncc:totalElapsedTime", clock(elapsed)),
-        ("ncc:timeInThisSmil", clock(duration)),
+        ("ncc:totalElapsedTime", hms(elapsed)),
+        ("ncc:timeInThisSmil", hms(duration)),
         ("title", book.section_titles[section]),
     ):
         _meta(head, name, content, ns=None)
@@ -202,9 +194,8 @@ def _smil(
 
 
 def _audio(begin: float, end: float, clip_id: str) -> etree._Element:
-    return etree.Element(
-        "audio", src=AUDIO_NAME, id=clip_id, **{"clip-begin": npt(begin), "clip-end": npt(end)}
-    )
+    clip = {"clip-begin": npt_seconds(begin), "clip-end": npt_seconds(end)}
+    return etree.Element("audio", src=AUDIO_NAME, id=clip_id, **clip)
 
 
 def _content(book: Book) -> etree._Element:
@@ -233,42 +224,21 @@ def _content(book: Book) -> etree._Element:
 
 def _zip(folder: Path) -> Path:
     out = folder.with_name(folder.name + ".zip")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # not private, as mkstemp makes it
-        with open(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-            for path in sorted(folder.rglob("*")):
-                compress = zipfile.ZIP_STORED if path.suffix == ".mp3" else zipfile.ZIP_DEFLATED
-                archive.write(path, f"{folder.name}/{path.relative_to(folder)}", compress)
-        Path(tmp).replace(out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as handle, zipfile.ZipFile(handle, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            compress = zipfile.ZIP_STORED if path.suffix == ".mp3" else zipfile.ZIP_DEFLATED
+            archive.write(path, f"{folder.name}/{path.relative_to(folder)}", compress)
     return out
 
 
 def book_from_record(
     record: EpisodeRecord, *, publisher: str, language: str = "zh-CN"
 ) -> Book:
-    """A published episode's DAISY description, from its store record alone.
-
-    A cue belongs to the chapter whose time range holds its start, so an edition can be made
-    for any episode built earlier, without the article or the engine.
-    """
-    chapters = [
-        (str(c["title"]), float(c["start_s"]), float(c["end_s"]))  # type: ignore[arg-type]
-        for c in record.chapters
-    ]
-    if not chapters or not record.cues:
+    """A published episode's DAISY description, from its store record alone (its cues know
+    their chapters), so an edition can be made for any episode built earlier, without the
+    article or the engine."""
+    if not record.chapters or not record.cues:
         raise PublishError(f"episode {record.id} has no chapters or sentence timings to navigate")
-    cues = []
-    for raw in record.cues:
-        start = float(raw["start_s"])  # type: ignore[arg-type]
-        section = max(
-            (i for i, (_t, begin, _e) in enumerate(chapters) if begin <= start + 0.001),
-            default=0,
-        )
-        cues.append(Cue(str(raw["text"]), start, float(raw["end_s"]), section))  # type: ignore[arg-type]
     return Book(
         identifier=record.guid,
         title=record.title,
@@ -276,9 +246,9 @@ def book_from_record(
         publisher=publisher,
         date=record.pub_date[:10],
         language=language,
-        section_titles=tuple(t for t, _b, _e in chapters),
-        section_levels=tuple(int(c.get("level", 1)) for c in record.chapters),  # type: ignore[call-overload]
-        cues=tuple(cues),
+        section_titles=tuple(c.title for c in record.chapters),
+        section_levels=tuple(c.level for c in record.chapters),
+        cues=record.cues,
         duration_s=record.duration_s,
     )
 

@@ -18,8 +18,6 @@ and the nav document's links land on a section, and each overlay stays small for
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,9 +26,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from audiobook.atomic import atomic_file
 from audiobook.models import Cue
 from audiobook.publish.daisy import Book
-from audiobook.publish.store import _UMASK
+from audiobook.publish.timecode import smil_clock
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 OPS_NS = "http://www.idpf.org/2007/ops"
@@ -70,14 +69,6 @@ class Clip:
     cue: Cue
     begin_ms: int
     end_ms: int
-
-
-def clock(ms: int) -> str:
-    """A SMIL full clock value (``h:mm:ss.fff``), as ``media:duration`` and clips want it."""
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
 def clips(book: Book) -> list[Clip]:
@@ -122,21 +113,13 @@ def write_epub(
     entries.append(
         ("EPUB/package.opf", _xml(_package(book, sections, durations, cover_href, modified)))
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # as readable as any file the user makes
-        with open(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-            # OCF: "mimetype" first, stored, no extra field, so a reader can sniff the type.
-            archive.writestr(zipfile.ZipInfo("mimetype"), b"application/epub+zip")
-            for name, data in entries:
-                archive.writestr(name, data, zipfile.ZIP_DEFLATED)
-            # Audio is already compressed: stored, so a reading system can seek in it.
-            archive.write(mp3, f"EPUB/{AUDIO_HREF}", zipfile.ZIP_STORED)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w") as archive:
+        # OCF: "mimetype" first, stored, no extra field, so a reader can sniff the type.
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/epub+zip")
+        for name, data in entries:
+            archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+        # Audio is already compressed: stored, so a reading system can seek in it.
+        archive.write(mp3, f"EPUB/{AUDIO_HREF}", zipfile.ZIP_STORED)
     return target
 
 
@@ -265,8 +248,8 @@ def _smil(section: int, section_clips: Sequence[Clip]) -> etree._Element:
             par,
             f"{s}audio",
             src=f"../{AUDIO_HREF}",
-            clipBegin=clock(clip.begin_ms),
-            clipEnd=clock(clip.end_ms),
+            clipBegin=smil_clock(clip.begin_ms),
+            clipEnd=smil_clock(clip.end_ms),
         )
     return smil
 
@@ -326,8 +309,8 @@ def _package(
     prop("dcterms:conformsTo", CONFORMS_TO)
     prop("a11y:certifiedBy", book.publisher)
     for s in sections:
-        prop("media:duration", clock(durations[s]), refines=f"#mo-{_item_id(s)}")
-    prop("media:duration", clock(sum(durations.values())))
+        prop("media:duration", smil_clock(durations[s]), refines=f"#mo-{_item_id(s)}")
+    prop("media:duration", smil_clock(sum(durations.values())))
     prop("media:active-class", ACTIVE_CLASS)
 
     manifest = etree.SubElement(package, f"{o}manifest")

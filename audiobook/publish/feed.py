@@ -20,8 +20,10 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from audiobook.models import EpisodeRecord
 from audiobook.publish.chapters import MIME_TYPE as CHAPTERS_MIME
-from audiobook.publish.store import EpisodeRecord, FeedSettings, parse_category
+from audiobook.publish.settings import FeedSettings, parse_category
+from audiobook.publish.timecode import chapter_clock, hms_millis
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -74,25 +76,8 @@ def channel_guid(settings: FeedSettings) -> str | None:
     return podcast_guid(url) if url else None
 
 
-def clock(seconds: float) -> str:
-    """``MM:SS`` (or ``H:MM:SS``), the form podcast apps turn into clickable chapter links."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def npt(seconds: float) -> str:
-    """Normal play time ``HH:MM:SS.mmm`` as Podlove Simple Chapters wants it."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
-
-
 def chapter_list(record: EpisodeRecord) -> str:
-    return "\n".join(f"{clock(float(str(c['start_s'])))} {c['title']}" for c in record.chapters)
+    return "\n".join(f"{chapter_clock(c.start_s)} {c.title}" for c in record.chapters)
 
 
 def description(record: EpisodeRecord) -> str:
@@ -111,8 +96,8 @@ def article_list(record: EpisodeRecord) -> list[str]:
     """An edition's articles as show-note lines: ``1. 标题 https://…`` (link when fetched)."""
     lines = ["本期文章："]
     for n, article in enumerate(record.articles, 1):
-        link = article.get("link")
-        lines.append(f"{n}. {article.get('title')}" + (f" {link}" if link else ""))
+        link = f" {article.link}" if article.link else ""
+        lines.append(f"{n}. {article.title}{link}")
     return lines
 
 
@@ -183,7 +168,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             for chapter in record.chapters:
                 _sub(
                     psc, PSC_NS, "chapter",
-                    start=npt(float(str(chapter["start_s"]))), title=str(chapter["title"]),
+                    start=hms_millis(chapter.start_s), title=chapter.title,
                 )  # fmt: skip
         return item
 

@@ -16,18 +16,17 @@ end. Tags are written by mutagen afterwards: title, author, album, year, cover a
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.mp4 import MP4, MP4Cover
 
+from audiobook.atomic import atomic_path
 from audiobook.audio import ffmpeg_exe
 from audiobook.errors import PublishError
-from audiobook.publish.store import _UMASK
+from audiobook.models import Chapter
 
 #: iTunes media kind (``stik``) of an audiobook.
 STIK_AUDIOBOOK = 2
@@ -50,48 +49,42 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in "=;#\\" else c for c in text)
 
 
-def _metadata(chapters: Sequence[tuple[str, float, float]]) -> str:
+def _metadata(chapters: Sequence[Chapter]) -> str:
     lines = [";FFMETADATA1"]
-    for title, start, end in chapters:
+    for chapter in chapters:
+        start, end = chapter.start_s, chapter.end_s
         # Milliseconds of the episode's sample-counted times: the same starts as the MP3's
         # CHAP frames (within the muxer's rounding to the audio's time base).
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(start * 1000)}",
-                  f"END={round(end * 1000)}", f"title={_escape(title)}"]  # fmt: skip
+                  f"END={round(end * 1000)}", f"title={_escape(chapter.title)}"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def write_m4b(
     aac: Path,
     target: Path,
-    chapters: Sequence[tuple[str, float, float]],
+    chapters: Sequence[Chapter],
     tags: Tags,
     cover: Path | None = None,
 ) -> Path:
-    """Mux ``aac`` (an MP4 with the AAC audio) with ``chapters`` (title, start s, end s)
+    """Mux ``aac`` (an MP4 with the AAC audio) with ``chapters``
     into ``target`` (replaced atomically) and tag it; ``cover``: JPEG or PNG artwork."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".m4b", dir=target.parent)
-    os.close(fd)
-    meta = Path(tmp + ".txt")
-    try:
-        meta.write_text(_metadata(chapters), "utf-8")
-        cmd = [
-            ffmpeg_exe(), "-v", "error", "-y", "-i", str(aac), "-i", str(meta),
-            "-map", "0:a", "-c", "copy", "-map_metadata", "1", "-map_chapters", "1",
-            "-movflags", "+faststart", "-f", "mp4", tmp,
-        ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, check=False)
-        if proc.returncode != 0:
-            error = proc.stderr.decode(errors="replace").strip()[-200:]
-            raise PublishError(f"M4B mux failed: {error}")
-        _tag(Path(tmp), tags, cover)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # as readable as any file the user makes
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        meta.unlink(missing_ok=True)
+    with atomic_path(target, suffix=".m4b") as tmp:
+        meta = tmp.with_name(tmp.name + ".txt")
+        try:
+            meta.write_text(_metadata(chapters), "utf-8")
+            cmd = [
+                ffmpeg_exe(), "-v", "error", "-y", "-i", str(aac), "-i", str(meta),
+                "-map", "0:a", "-c", "copy", "-map_metadata", "1", "-map_chapters", "1",
+                "-movflags", "+faststart", "-f", "mp4", str(tmp),
+            ]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, check=False)
+            if proc.returncode != 0:
+                error = proc.stderr.decode(errors="replace").strip()[-200:]
+                raise PublishError(f"M4B mux failed: {error}")
+            _tag(tmp, tags, cover)
+        finally:
+            meta.unlink(missing_ok=True)
     return target
 
 

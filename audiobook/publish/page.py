@@ -17,8 +17,10 @@ from urllib.parse import quote
 from lxml import html
 from lxml.html import builder as E
 
-from audiobook.publish.feed import TRANSCRIPT_TYPES, clock, feed_url, xml_text
-from audiobook.publish.store import EpisodeRecord, FeedSettings
+from audiobook.models import EpisodeRecord
+from audiobook.publish.feed import TRANSCRIPT_TYPES, feed_url, xml_text
+from audiobook.publish.settings import FeedSettings
+from audiobook.publish.timecode import chapter_clock, duration_zh
 
 # .meta (date, duration, byline) is an explicit grey, not the system's GrayText (#808080 in
 # Chromium: 3.9:1 on white, under WCAG's 4.5:1): #595959 is 7:1 on white, #b8b8b8 is 9:1 on
@@ -65,16 +67,16 @@ def _with_headings(lines: list[Any], record: EpisodeRecord) -> list[Any]:
     before its first sentence, when the chapters nest (an edition, a book): the levels a
     reader navigates by heading. A flat episode's transcript stays as it was."""
     chapters = record.chapters
-    if not chapters or max(int(str(c.get("level", 1))) for c in chapters) < 2:
+    if not chapters or max(c.level for c in chapters) < 2:
         return lines
     out: list[Any] = []
-    pending = list(chapters)
+    shown = 0  # chapters headed so far: each before the first sentence of its own
     for line, cue in zip(lines, record.cues, strict=True):
-        start = float(str(cue["start_s"]))
-        while pending and float(str(pending[0]["start_s"])) <= start + 0.001:
-            chapter = pending.pop(0)
-            heading = E.H4 if int(str(chapter.get("level", 1))) == 1 else E.H5
-            out.append(heading(xml_text(str(chapter["title"]))))
+        while shown <= cue.section and shown < len(chapters):
+            chapter = chapters[shown]
+            heading = E.H4 if chapter.level == 1 else E.H5
+            out.append(heading(xml_text(chapter.title)))
+            shown += 1
         out.append(line)
     return out
 
@@ -105,18 +107,13 @@ def _seek_link(player: str, mp3: str, start: float, label: str) -> Any:
     )
 
 
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} 分 {secs} 秒" if minutes else f"{secs} 秒"
-
-
 def _episode(record: EpisodeRecord) -> Any:
     anchor = f"ep-{record.id}"
     player = f"audio-{record.id}"
     title_id = f"{anchor}-title"
     when = datetime.fromisoformat(record.pub_date)
     meta = [E.TIME(when.strftime("%Y-%m-%d"), datetime=record.pub_date), " · "]
-    meta.append(_duration(record.duration_s))
+    meta.append(duration_zh(record.duration_s))
     if record.byline:
         meta[:0] = [xml_text(record.byline), " · "]
     audio = E.AUDIO(
@@ -140,15 +137,12 @@ def _episode(record: EpisodeRecord) -> Any:
         items = [
             E.LI(
                 _seek_link(
-                    player,
-                    record.mp3,
-                    float(str(c["start_s"])),
-                    f"{clock(float(str(c['start_s'])))} {xml_text(str(c['title']))}",
+                    player, record.mp3, c.start_s, f"{chapter_clock(c.start_s)} {xml_text(c.title)}"
                 )
             )
             for c in record.chapters
         ]
-        levels = [int(str(c.get("level", 1))) for c in record.chapters]
+        levels = [c.level for c in record.chapters]
         parts.append(
             E.NAV(
                 E.H3("章节", id=f"{anchor}-chapters"),
@@ -159,18 +153,15 @@ def _episode(record: EpisodeRecord) -> Any:
     if record.articles:  # an edition's articles, linked to their pages when fetched
         entries = []
         for article in record.articles:
-            name = xml_text(str(article.get("title") or ""))
-            link = article.get("link")
-            entries.append(E.LI(E.A(name, href=str(link)) if link else name))
+            name = xml_text(article.title)
+            entries.append(E.LI(E.A(name, href=article.link) if article.link else name))
         parts.append(E.SECTION(E.H3("本期文章"), E.OL(*entries)))
     if record.cues:
         lines = [
             E.P(
-                _seek_link(
-                    player, record.mp3, float(str(c["start_s"])), clock(float(str(c["start_s"])))
-                ),
+                _seek_link(player, record.mp3, c.start_s, chapter_clock(c.start_s)),
                 " ",
-                xml_text(str(c["text"])),
+                xml_text(c.text),
             )
             for c in record.cues
         ]

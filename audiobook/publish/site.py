@@ -18,15 +18,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from audiobook.errors import ConfigError, PublishError
+from audiobook.models import EpisodeRecord
 from audiobook.publish.cover import ensure_cover
 from audiobook.publish.feed import render_feed
 from audiobook.publish.page import render_page
+from audiobook.publish.settings import FeedSettings
 from audiobook.publish.slug import slugify
 from audiobook.publish.store import (
     EPISODES_DIR,
     INTENT_NAME,
-    EpisodeRecord,
-    FeedSettings,
     Store,
     crash_point,
     delete_files,
@@ -43,7 +43,7 @@ def episode_id(title: str, fallback: str, records: list[EpisodeRecord]) -> str:
     """A new ASCII id (and file stem) for an episode titled ``title``: its slug, numbered if
     another episode has it (an article with the same title, or one whose pinyin happens to
     match: 公式 / 攻势), so no article silently replaces another. A rebuild of the same
-    article keeps its old id; the caller looks that up (see ``pipeline._publish``)."""
+    article keeps its old id; the caller looks that up (see ``publish.episode.publish``)."""
     base = slugify(title, fallback=fallback)
     taken = {r.id for r in records}
     candidate, n = base, 1
@@ -167,6 +167,6 @@ def attach_files(store: Store, episode: str, files: Mapping[str, str]) -> Episod
         raise PublishError(f"{store.root}: episode {episode!r} was removed meanwhile")
     for relative in files.values():
         store.inside(relative)
-    found.files.update(files)
-    commit(store, store.settings(), records)
-    return found
+    updated = replace(found, files=found.files.with_files(files))
+    commit(store, store.settings(), [updated if r is found else r for r in records])
+    return updated

@@ -12,13 +12,11 @@ import contextlib
 import errno
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -28,8 +26,27 @@ try:
 except ImportError:  # pragma: no cover - Windows: staging is swept by age alone
     fcntl = None  # type: ignore[assignment]
 
-from audiobook.errors import ConfigError, PublishError
+from audiobook.atomic import atomic_write, fsync_dir
+from audiobook.errors import ConfigError, PublishError, RecordError
+from audiobook.models import EpisodeRecord
+from audiobook.publish.record import read_store, record_to_json, store_bytes
+from audiobook.publish.settings import (
+    APPLE_CATEGORIES,
+    SETTING_KEYS,
+    FeedSettings,
+    coerce_setting,
+    parse_category,
+)
 from audiobook.publish.urls import URL_KEYS, public_url
+
+#: Names other modules have long imported from here; the record and the settings have
+#: modules of their own (publish.record, publish.settings).
+__all__ = [
+    "APPLE_CATEGORIES", "CRASH_ENV", "EPISODES_DIR", "INTENT_NAME", "JOURNAL_NAME",
+    "SETTING_KEYS", "STORE_NAME", "EpisodeRecord", "FeedSettings", "Store", "coerce_setting",
+    "crash_point", "delete_files", "disk_error", "parse_category", "replace_dir", "staging",
+    "sweep_staging",
+]  # fmt: skip
 
 STORE_NAME = "episodes.json"
 SETTINGS_NAME = "feed.json"
@@ -60,161 +77,6 @@ def crash_point(step: str) -> None:
         os._exit(137)
 
 
-#: Apple Podcasts' category list (top level → subcategories); apps reject other names.
-APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
-    "Business": (
-        "Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit",
-    ),
-    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
-    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
-    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
-    "Government": (),
-    "History": (),
-    "Health & Fitness": (
-        "Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality",
-    ),
-    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": (
-        "Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
-        "Home & Garden", "Video Games",
-    ),
-    "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": (
-        "Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
-        "Sports News", "Tech News",
-    ),
-    "Religion & Spirituality": (
-        "Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality",
-    ),
-    "Science": (
-        "Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
-        "Natural Sciences", "Nature", "Physics", "Social Sciences",
-    ),
-    "Society & Culture": (
-        "Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships",
-    ),
-    "Sports": (
-        "Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey",
-        "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness",
-        "Wrestling",
-    ),
-    "Technology": (),
-    "True Crime": (),
-    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
-}  # fmt: skip
-
-
-def parse_category(value: str) -> tuple[str, str | None]:
-    """``News/Daily News`` → ("News", "Daily News"); names outside Apple's list are refused
-    because Apple rejects the whole feed for one unknown category."""
-    top, _, sub = (part.strip() for part in value.partition("/"))
-    lookup = {name.lower(): name for name in APPLE_CATEGORIES}
-    name = lookup.get(top.lower())
-    if name is None:
-        raise ConfigError(
-            f"category {value!r} is not one of Apple's ({', '.join(APPLE_CATEGORIES)}); "
-            "a subcategory is written Parent/Sub"
-        )
-    if not sub:
-        return name, None
-    subs = {s.lower(): s for s in APPLE_CATEGORIES[name]}
-    if sub.lower() not in subs:
-        choices = ", ".join(APPLE_CATEGORIES[name]) or "none"
-        raise ConfigError(f"{name!r} has no subcategory {sub!r} (it has: {choices})")
-    return name, subs[sub.lower()]
-
-
-@dataclass
-class FeedSettings:
-    """What a listener's app shows for the show as a whole (``feed.json`` in the output folder).
-
-    ``cover`` names an image file inside the output folder; empty means one is generated from
-    the title. ``guid`` pins the Podcasting 2.0 ``podcast:guid`` (empty: derived from the feed
-    URL, which needs ``base_url``) so a show that moves host keeps its identity.
-    """
-
-    title: str = "Audio editions"
-    author: str = "audiobook"
-    description: str = "Articles read aloud, produced with audiobook."
-    #: The show's web page; empty means the generated index.html under ``base_url``.
-    link: str = ""
-    language: str = "zh-cn"
-    base_url: str = ""
-    category: str = "News"
-    explicit: bool = False
-    cover: str = ""
-    email: str = ""
-    type: str = "episodic"
-    locked: bool = True
-    guid: str = ""
-
-
-#: Keys a user may change with ``audiobook feed set`` (``cover`` goes through the cover check).
-SETTING_KEYS = tuple(FeedSettings.__dataclass_fields__)
-_TRUE = {"true", "yes", "1", "on"}
-_FALSE = {"false", "no", "0", "off"}
-
-
-def coerce_setting(key: str, value: str) -> object:
-    """Turn the text a user typed into a checked setting value (one-line error if wrong)."""
-    if key not in SETTING_KEYS:
-        raise ConfigError(f"unknown feed setting {key!r} (settings: {', '.join(SETTING_KEYS)})")
-    text = value.strip()
-    if key in ("explicit", "locked"):
-        if text.lower() in _TRUE:
-            return True
-        if text.lower() in _FALSE:
-            return False
-        raise ConfigError(f"{key} must be true or false, not {value!r}")
-    if key == "category":
-        top, sub = parse_category(text)
-        return f"{top}/{sub}" if sub else top
-    if key == "type" and text not in ("episodic", "serial"):
-        raise ConfigError(f"type must be episodic or serial, not {value!r}")
-    if key in URL_KEYS:
-        return public_url(key, text)
-    if key == "language" and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
-        raise ConfigError(f"language must be a code such as zh-cn, not {value!r}")
-    if key == "guid" and text:
-        try:
-            return str(uuid.UUID(text))
-        except ValueError:
-            raise ConfigError(f"guid must be a UUID, not {value!r}") from None
-    if key in ("title", "author") and not text:
-        raise ConfigError(f"{key} cannot be empty")
-    if key == "language":
-        return text.lower()
-    return text
-
-
-@dataclass
-class EpisodeRecord:
-    """Everything the feed needs about one episode; paths are relative to the output folder."""
-
-    id: str
-    guid: str
-    title: str
-    mp3: str
-    bytes: int
-    duration_s: float
-    pub_date: str
-    engine: str
-    voice: str
-    chapters: list[dict[str, object]]
-    byline: str | None = None
-    source: str | None = None
-    updated: str | None = None
-    files: dict[str, str] = field(default_factory=dict)
-    #: Sentence cues (text, start_s, end_s) for the web page's transcript.
-    cues: list[dict[str, object]] = field(default_factory=list)
-    #: Which article this is (see :func:`audiobook.pipeline.article_key`): a rebuild of the
-    #: same article replaces the episode, another article with the same title does not.
-    article: str | None = None
-    #: An edition's articles in order (title, link or None): its show notes.
-    articles: list[dict[str, object]] = field(default_factory=list)
-
-
 #: Errors of the disk rather than of the program: what a full or read-only disk, a quota or
 #: missing permissions raise while files are written.
 DISK_ERRNOS = frozenset(
@@ -230,37 +92,10 @@ def disk_error(folder: Path, exc: OSError) -> PublishError:
     return PublishError(f"{folder}: cannot publish ({cause})")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-#: The process's file-creation mask, read once at import (reading it means setting it).
-_UMASK = _umask()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); a published file must be readable as any
-        # other file the user creates (a web server reads feed.xml as another user).
-        with contextlib.suppress(AttributeError, OSError):
-            os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if not path.parent.name.startswith("."):  # not staging: a published file
-            crash_point(f"write {path.name}")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+def _write(path: Path, data: bytes) -> None:
+    """A published file of the store, written atomically; a crash test may end the process
+    just before its rename (see :func:`crash_point`)."""
+    atomic_write(path, data, before_replace=lambda: crash_point(f"write {path.name}"))
 
 
 def replace_dir(source: Path, target: Path) -> None:
@@ -351,15 +186,6 @@ def delete_files(paths: Iterable[Path]) -> None:
         crash_point(f"delete {path.name}")
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _leftover(entry: Path, *, in_episodes: bool) -> bool:
     """A hidden temporary file or folder of ours that outlived its writer: an atomic write's
     temporary file, a DAISY edition's staging, a fileset that was stepping aside."""
@@ -425,12 +251,12 @@ class Store:
             self.inside(name)  # refused before anything is decided
         journal = {
             "settings": asdict(settings) if settings is not None else None,
-            "episodes": [asdict(e) for e in episodes],
+            "episodes": [record_to_json(e) for e in episodes],
             "derived": {name: data.decode("utf-8") for name, data in derived.items()},
             "obsolete": obsolete,
         }
         data = json.dumps(journal, ensure_ascii=False).encode("utf-8")
-        atomic_write(self.root / JOURNAL_NAME, data)
+        _write(self.root / JOURNAL_NAME, data)
         crash_point("journal")
 
     def finish(self) -> None:
@@ -446,21 +272,19 @@ class Store:
             return
         if journal.get("settings") is not None:
             self.save_settings(FeedSettings(**journal["settings"]))
-        payload = {"version": 1, "episodes": journal["episodes"]}
-        data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        _write(self.root / STORE_NAME, store_bytes(journal["episodes"]))
         for name, text in journal["derived"].items():  # the page, then feed.xml
-            atomic_write(self.root / name, text.encode("utf-8"))
+            _write(self.root / name, text.encode("utf-8"))
         delete_files(self.inside(name) for name in journal["obsolete"])
         crash_point("deleted")
         (self.root / INTENT_NAME).unlink(missing_ok=True)
         path.unlink()
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def intend(self, names: list[str]) -> None:
         """Record the new files (relative names) a publish is about to move in."""
         data = json.dumps(names, ensure_ascii=False).encode("utf-8")
-        atomic_write(self.root / INTENT_NAME, data)
+        _write(self.root / INTENT_NAME, data)
 
     def abandon(self) -> None:
         """Delete the new files of a publish that never committed (see :meth:`intend`)."""
@@ -512,26 +336,25 @@ class Store:
 
     def save_settings(self, settings: FeedSettings) -> None:
         data = json.dumps(asdict(settings), ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / SETTINGS_NAME, data.encode("utf-8"))
+        _write(self.root / SETTINGS_NAME, data.encode("utf-8"))
 
     def episodes(self) -> list[EpisodeRecord]:
+        """Every published episode, each checked (:mod:`audiobook.publish.record`): a
+        damaged or hand-broken ``episodes.json`` is a :class:`RecordError` naming the
+        episode and key, and is never written over."""
         path = self.root / STORE_NAME
-        if not path.exists():
-            return []
         try:
-            raw = json.loads(path.read_text("utf-8"))
-            known = set(EpisodeRecord.__dataclass_fields__)
-            return [
-                EpisodeRecord(**{k: v for k, v in item.items() if k in known})
-                for item in raw["episodes"]
-            ]
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise PublishError(f"{path}: unreadable episode store ({exc})") from exc
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"{path}: damaged episode store, not UTF-8 ({exc.reason})") from None
+        except OSError as exc:
+            raise PublishError(f"{path}: unreadable episode store ({exc.strerror})") from exc
+        return read_store(text, str(path))
 
     def save_episodes(self, episodes: list[EpisodeRecord]) -> None:
-        payload = {"version": 1, "episodes": [asdict(e) for e in episodes]}
-        data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        atomic_write(self.root / STORE_NAME, data.encode("utf-8"))
+        _write(self.root / STORE_NAME, store_bytes([record_to_json(e) for e in episodes]))
 
     def inside(self, relative: str, under: str = EPISODES_DIR) -> Path:
         """The absolute path of an episode file named in the store, refusing any outside

@@ -13,17 +13,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from audiobook.atomic import atomic_write
 from audiobook.models import Cue
-from audiobook.publish.store import atomic_write
-
-
-def _timestamp(seconds: float, sep: str) -> str:
-    # Round once, in integer milliseconds, so 59.9996 s carries into the minute correctly.
-    ms = max(0, round(seconds * 1000))
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{ms:03d}"
+from audiobook.publish.timecode import hms_millis
 
 
 def _one_line(text: str) -> str:
@@ -58,7 +50,7 @@ def _vtt_escape(text: str) -> str:
 def render_vtt(cues: Sequence[Cue]) -> str:
     blocks = ["WEBVTT\n"]
     for n, (start, end, text, fallback) in enumerate(_timed(cues), start=1):
-        timing = f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}"
+        timing = f"{hms_millis(start)} --> {hms_millis(end)}"
         if fallback:
             blocks.append(FALLBACK_NOTE + "\n")
         blocks.append(f"{n}\n{timing}\n{_vtt_escape(text)}\n")
@@ -68,7 +60,7 @@ def render_vtt(cues: Sequence[Cue]) -> str:
 def render_srt(cues: Sequence[Cue]) -> str:
     blocks = []
     for n, (start, end, text, _fallback) in enumerate(_timed(cues), start=1):
-        timing = f"{_timestamp(start, ',')} --> {_timestamp(end, ',')}"
+        timing = f"{hms_millis(start, ',')} --> {hms_millis(end, ',')}"
         blocks.append(f"{n}\n{timing}\n{text}\n")
     return "\n".join(blocks)
 

@@ -309,8 +309,6 @@ def test_shipped_edge_profiles_are_valid(name: str) -> None:
     from audiobook.profiles import load
 
     profile = load(name)
-    settings = VoiceSettings(
-        profile.engine, profile.voice, profile.rate, profile.pitch, profile.volume
-    )
+    settings = profile.settings
     assert profile.engine == "edge"
-    assert EdgeEngine(settings).describe() == profile.voice
+    assert EdgeEngine(settings).describe() == settings.voice

@@ -3,6 +3,7 @@ from __future__ import annotations
 import email.utils
 import io
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import feedparser
@@ -11,19 +12,19 @@ import pytest
 from lxml import etree
 
 from audiobook.errors import ConfigError
+from audiobook.models import Chapter, EpisodeFiles
 from audiobook.publish.chapters import chapters_json
 from audiobook.publish.feed import (
     ITUNES_NS,
     PODCAST_NS,
     PSC_NS,
-    clock,
-    npt,
     podcast_guid,
     public_url,
     render_feed,
     xml_text,
 )
 from audiobook.publish.store import EpisodeRecord, FeedSettings, coerce_setting, parse_category
+from audiobook.publish.timecode import chapter_clock, hms_millis
 
 
 def _record(n: int, title: str = "标题") -> EpisodeRecord:
@@ -31,8 +32,7 @@ def _record(n: int, title: str = "标题") -> EpisodeRecord:
         id=f"ep{n}", guid=f"urn:uuid:0000-{n}", title=title, mp3=f"episodes/ep{n}.mp3",
         bytes=12345 + n, duration_s=125.4, pub_date=f"2026-11-2{n}T08:00:00+00:00",
         engine="espeak", voice="espeak-ng:cmn",
-        chapters=[{"title": "导语", "start_s": 0.3, "end_s": 60.0},
-                  {"title": "一、开始", "start_s": 60.0, "end_s": 125.4}],
+        chapters=(Chapter("导语", 0.3, 60.0), Chapter("一、开始", 60.0, 125.4)),
     )  # fmt: skip
 
 
@@ -56,8 +56,8 @@ def test_feed_parses_in_two_independent_parsers() -> None:
 def test_urls() -> None:
     assert public_url("", "episodes/a b.mp3") == "episodes/a%20b.mp3"
     assert public_url("https://x.org/pod/", "episodes/a.mp3") == "https://x.org/pod/episodes/a.mp3"
-    assert clock(3725) == "1:02:05"
-    assert clock(65.9) == "01:05"
+    assert chapter_clock(3725) == "1:02:05"
+    assert chapter_clock(65.9) == "01:05"
 
 
 # --- Podcasting 2.0, Apple and Podlove tags -------------------------------------------------
@@ -67,11 +67,11 @@ NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
 
 def _full_record(title: str = "标题") -> EpisodeRecord:
     record = _record(3, title)
-    record.files = {
-        "mp3": record.mp3, "chapters": "episodes/ep3.chapters.json",
-        "vtt": "episodes/ep3.vtt", "srt": "episodes/ep3.srt",
-    }  # fmt: skip
-    return record
+    files = EpisodeFiles(
+        mp3=record.mp3, chapters="episodes/ep3.chapters.json",
+        vtt="episodes/ep3.vtt", srt="episodes/ep3.srt",
+    )  # fmt: skip
+    return replace(record, files=files)
 
 
 def _settings(**kw: object) -> FeedSettings:
@@ -136,8 +136,8 @@ def test_items_link_chapters_transcripts_and_podlove_chapters() -> None:
 
 
 def test_pubdate_is_rfc2822_with_the_right_weekday() -> None:
-    record = _record(1)
-    record.pub_date = "2026-11-26T23:30:00+08:00"  # a Thursday in Beijing, Thursday in UTC too
+    # A Thursday in Beijing, Thursday in UTC too.
+    record = replace(_record(1), pub_date="2026-11-26T23:30:00+08:00")
     text = etree.fromstring(render_feed(_settings(), [record])).findtext("channel/item/pubDate")
     moment = email.utils.parsedate_to_datetime(text)
     assert moment == datetime.fromisoformat(record.pub_date)
@@ -164,8 +164,8 @@ def test_xml_text_keeps_emoji_and_marks_but_drops_control_characters() -> None:
 
 
 def test_npt_and_chapter_json() -> None:
-    assert npt(3725.0409) == "01:02:05.041"
-    data = json.loads(chapters_json([{"title": "导语", "start_s": 0.3, "end_s": 2}], title="t"))
+    assert hms_millis(3725.0409) == "01:02:05.041"
+    data = json.loads(chapters_json([Chapter("导语", 0.3, 2)], title="t"))
     assert data == {
         "version": "1.2.0", "title": "t",
         "chapters": [{"startTime": 0.3, "endTime": 2.0, "title": "导语"}],

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import podcastparser
@@ -61,11 +62,11 @@ def test_two_articles_give_two_complete_items(two_episodes: Path) -> None:
         assert int(entry.itunes_duration) == round(record.duration_s)
         assert abs(MP3(mp3).info.length - record.duration_s) < 0.1
         assert episode["guid"] == record.guid
-        assert [c["title"] for c in episode["chapters"]] == [c["title"] for c in record.chapters]
+        assert [c["title"] for c in episode["chapters"]] == [c.title for c in record.chapters]
         assert entry.podcast_transcript["url"] == f"{BASE}/{record.files['vtt']}"
         assert (out / record.files["vtt"]).read_text("utf-8").startswith("WEBVTT")
         assert (out / record.files["srt"]).stat().st_size > 0
-        for line in (f"{c['title']}" for c in record.chapters):
+        for line in (c.title for c in record.chapters):
             assert line in entry.description
 
 
@@ -138,18 +139,20 @@ def test_failed_publish_leaves_feed_byte_identical(
     episodes_before = sorted((out / "episodes").iterdir())
     real = store_module.atomic_write
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(path: Path, data: bytes, **how: Any) -> None:
         if path.name == store_module.JOURNAL_NAME:  # the commit
             raise OSError(28, "No space left on device")
-        real(path, data)
+        real(path, data, **how)
 
     monkeypatch.setattr(store_module, "atomic_write", failing)
-    from audiobook import pipeline
+    from audiobook import pipeline, profiles
 
     with pytest.raises(PublishError, match="No space left"):
         pipeline.build(
             tiny_article(tmp_path, "b", "后发的一篇"),
-            pipeline.BuildOptions(output=out, engine="espeak", cache=False),
+            pipeline.BuildOptions(
+                output=out, profile=profiles.resolve(engine="espeak"), cache=False
+            ),
         )
     assert (out / "feed.xml").read_bytes() == before["feed.xml"]
     assert (out / "episodes.json").read_bytes() == before["episodes.json"]
@@ -211,7 +214,7 @@ def test_eight_concurrent_builds_all_land(tmp_path: Path) -> None:
 def test_published_files_are_as_readable_as_any_file_the_user_makes(tmp_path: Path) -> None:
     """Atomic writes go through a private temporary file; the result must not stay private,
     or a web server reading the folder as another user gets 403 for feed.xml."""
-    from audiobook.publish.store import atomic_write
+    from audiobook.atomic import atomic_write
 
     plain = tmp_path / "plain.txt"
     plain.write_text("x")
