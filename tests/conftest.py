@@ -3,6 +3,7 @@ service (tests/fakes) or at a closed local port, so ``auto`` falls back to the o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,14 +25,24 @@ EXAMPLE = ROOT / "examples" / "jianfu.txt"
 @pytest.fixture(scope="session")
 def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The derived stores (jieba's dictionary, see audiobook.text.wordstore; pypinyin's, see
-    audiobook.publish.pinyin), built once for the session: they come from installed packages
+    audiobook.publish.pinyin), built once for the test run: they come from installed packages
     alone, so tests may share them, and building them in every subprocess build would cost
-    seconds each."""
+    seconds each. (The tests of building and rebuilding build their own, in their tmp_path.)"""
+    from filelock import FileLock
+
     from audiobook.publish import pinyin
     from audiobook.text import wordstore
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("words")))
+    # Under pytest-xdist each worker is a session of its own; they share the run's base
+    # temporary folder (the parent of their own), so the first worker builds, the rest open.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    with (
+        FileLock(str(shared / "words.lock")),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("XDG_CACHE_HOME", str(shared / "words"))
         folders = [wordstore._cache_dir(), pinyin.cache_folder()]
         wordstore.release()
         wordstore.store()
