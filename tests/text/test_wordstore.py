@@ -72,7 +72,8 @@ def small_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     tests/conftest.py, and checked against jieba by the tests above)."""
     lines = wordstore._dict_path().read_text("utf-8").splitlines(keepends=True)
     small = tmp_path / "dict.small.txt"
-    small.write_text("".join([*lines[::100], *(x for x in lines if x.startswith("记者 "))]), "utf-8")
+    reporter = [x for x in lines if x.startswith("记者 ")]
+    small.write_text("".join([*lines[::100], *reporter]), "utf-8")
     monkeypatch.setattr(jieba.dt, "dictionary", str(small))
     assert wordstore._dict_path() == small
     return small
