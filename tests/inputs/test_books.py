@@ -130,6 +130,9 @@ def test_bad_containers_are_one_line_errors(tmp_path: Path, kind: str) -> None:
         load(path)
     result = runner.invoke(app, ["sections", str(path)])
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    expected = {"zip": "neither a Word document nor an EPUB", "docx": "not a readable Word",
+                "epub": "not a readable EPUB"}[kind]  # fmt: skip
+    assert result.output.startswith(f"error: {path}: ") and expected in result.output
 
 
 def test_truncated_zip(tmp_path: Path) -> None:
@@ -137,6 +140,7 @@ def test_truncated_zip(tmp_path: Path) -> None:
     path.write_bytes(make_docx(tmp_path / "memo.docx").read_bytes()[:500])
     result = runner.invoke(app, ["sections", str(path)])
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(f"error: {path}: a damaged ZIP file")
 
 
 @pytest.mark.slow
