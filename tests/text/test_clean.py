@@ -118,6 +118,7 @@ def test_sentence_ending_in_she_is_not_a_caption() -> None:
     assert clean(text).removals == ()
 
 
+@pytest.mark.slow
 def test_seed_removals(seed_text: str) -> None:
     result = clean(seed_text)
     rules = [r.rule for r in result.removals]
