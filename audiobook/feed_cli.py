@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -21,7 +22,8 @@ from audiobook.publish import site
 from audiobook.publish.store import SETTING_KEYS, Store, coerce_setting
 from audiobook.publish.urls import URL_KEYS
 
-F = TypeVar("F")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 feed_app = typer.Typer(
     help=(
@@ -42,16 +44,16 @@ OutputOpt = Annotated[
 ]
 
 
-def _friendly(func: F) -> F:
+def _friendly(func: Callable[P, R]) -> Callable[P, R]:
     """cli.friendly, looked up at call time: cli imports this module to register it."""
 
-    @functools.wraps(func)  # type: ignore[arg-type]
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from audiobook.cli import friendly
 
-        return friendly(func)(*args, **kwargs)  # type: ignore[type-var]
+        return friendly(func)(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _interactive() -> bool:
