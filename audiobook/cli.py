@@ -650,7 +650,7 @@ def voices(
     if engine == "espeak":
         from audiobook.engines.espeak import list_voices as espeak_voices
 
-        rows = espeak_voices(locale)
+        rows: list[dict[str, Any]] = espeak_voices(locale)
         note = None
     elif engine == "edge":
         from audiobook.engines.edge import list_voices

@@ -716,6 +716,7 @@ def _publish(
             settings.cover = staged_cover.name
         records = store.episodes()
         article = article_key(prepared.document)
+        previous: EpisodeRecord | None
         if options.replace is not None:
             previous = _replaced(store, options.replace, records)
         else:
@@ -755,7 +756,7 @@ def _publish(
             mp3=names["mp3"],
             bytes=staged_mp3.stat().st_size,
             duration_s=round(assembled.duration_s, 3),
-            pub_date=previous.pub_date if same else now,
+            pub_date=previous.pub_date if previous and same else now,
             updated=now if same else None,
             engine=choice.settings.engine,
             voice=choice.engine.describe(),

@@ -37,7 +37,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -397,7 +397,7 @@ def synthesize_iter(
     ahead_chars: int | None = None,
     fallback: Fallback | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> Iterator[Speech]:
+) -> Generator[Speech, None, None]:
     """Speech for every segment, yielded in segment order as it becomes available.
 
     Speech runs ahead of the caller by at most ``ahead_chars`` characters of spoken text (and

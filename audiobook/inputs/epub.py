@@ -90,7 +90,7 @@ def _document_lines(content: bytes, anchors: list[tuple[str, int, str]]) -> list
         tree = lxml_html.document_fromstring(content)
     except (etree.ParserError, ValueError):
         return []
-    pending = {fragment: [] for fragment, _, _ in anchors}
+    pending: dict[str, list[str]] = {fragment: [] for fragment, _, _ in anchors}
     for fragment, level, title in anchors:
         pending[fragment].append(("#" * min(level + 1, 6)) + " " + title)
     titles = {title for _, _, title in anchors}

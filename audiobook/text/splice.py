@@ -108,7 +108,7 @@ MIN_GAIN = min(SUSPECT_GAIN, NUMBER_MIN_GAIN)
 FOREIGN_NOVELTY = 0.95
 EVIDENCE_CAP = 30.0
 _GENERIC_FREQ = 10000  # jieba frequency above which a word says nothing about topic or register
-_QUOTE_PAIRS = ("“”", "‘’", "「」", "『』")
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"), ("「", "」"), ("『", "』"))
 
 # Singular first/second person: fiction and dialogue; news quotes mostly say 我们.
 _PERSONAL = re.compile("[我你您咱俺](?![们們哋])")  # 我哋: Cantonese "we"
@@ -428,7 +428,7 @@ class _Quotes:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        marks = "".join(_QUOTE_PAIRS)
+        marks = "".join(o + c for o, c in _QUOTE_PAIRS)
         self.prefix: dict[str, list[int]] = {}
         for mark in marks:
             counts = [0]

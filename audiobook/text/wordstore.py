@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import marisa_trie
 
@@ -71,7 +72,7 @@ class Table(Mapping[str, float]):
     @classmethod
     def build(cls, items: Mapping[str, float], typecode: str) -> Table:
         trie = marisa_trie.Trie(items.keys())
-        values = array(typecode, bytes(array(typecode).itemsize * len(trie)))
+        values: array[Any] = array(typecode, bytes(array(typecode).itemsize * len(trie)))
         for key, value in items.items():
             values[trie.key_id(key)] = value
         return cls(trie, values)
