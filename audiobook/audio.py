@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 with warnings.catch_warnings():
     # audioop is deprecated (3.11+; audioop-lts replaces it on 3.13); pydub warns at import
@@ -427,11 +427,11 @@ class _Scanner:
             self._feeder.start()
 
     @staticmethod
-    def popen(cmd: list[str], **pipes: object) -> subprocess.Popen[bytes]:
+    def popen(cmd: list[str], **pipes: Any) -> subprocess.Popen[bytes]:
         """ffmpeg reading our stdin (unless given), its log on a pipe."""
         pipes.setdefault("stdin", subprocess.PIPE)
         pipes.setdefault("stdout", subprocess.DEVNULL)
-        return subprocess.Popen(cmd, stderr=subprocess.PIPE, **pipes)  # type: ignore[call-overload]
+        return subprocess.Popen(cmd, stderr=subprocess.PIPE, **pipes)
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None

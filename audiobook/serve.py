@@ -229,9 +229,10 @@ def running(root: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]
     thread = threading.Thread(target=run, name="audiobook-serve", daemon=True)
     thread.start()
     ready.wait()
-    if "error" in box:
+    error = box.get("error")
+    if isinstance(error, BaseException):
         thread.join()
-        raise box["error"]  # type: ignore[misc]
+        raise error
     try:
         yield str(box["url"])
     finally:

@@ -477,8 +477,9 @@ def synthesize_iter(
             yield i, future
 
     def finished(i: int, future: Future[Speech]) -> None:
-        if future.exception() is not None:  # the first real failure, not a _Stopped
-            raise failed[0] if failed else future.exception()  # type: ignore[misc]
+        error = future.exception()
+        if error is not None:  # the first real failure, not a _Stopped
+            raise failed[0] if failed else error
         if on_done:
             on_done(segments[i])
 

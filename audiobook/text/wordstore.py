@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import marisa_trie
 
@@ -43,6 +43,7 @@ def _without_pkg_resources() -> Iterator[None]:
     second, and deprecated) and by path otherwise: make it take the path."""
     blocked = "pkg_resources" not in sys.modules
     if blocked:
+        # None in sys.modules makes an import fail (documented); typeshed allows only modules.
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
     try:
         yield
@@ -58,6 +59,8 @@ jieba.setLogLevel(logging.WARNING)
 
 #: Bump when what :func:`_build` writes changes.
 VERSION = "1"
+
+T = TypeVar("T")
 
 
 class Table(Mapping[str, float]):
@@ -77,7 +80,12 @@ class Table(Mapping[str, float]):
             values[trie.key_id(key)] = value
         return cls(trie, values)
 
-    def get(self, key: str, default: float | None = None) -> float | None:  # type: ignore[override]
+    # Mapping.get's own signatures; the body is one trie lookup, not Mapping's try/KeyError.
+    @overload
+    def get(self, key: str, /) -> float | None: ...
+    @overload
+    def get(self, key: str, default: float | T, /) -> float | T: ...
+    def get(self, key: str, default: object = None) -> object:
         ident = self._trie.get(key)
         return default if ident is None else self._values[ident]
 
