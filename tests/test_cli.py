@@ -149,6 +149,7 @@ def test_unknown_profile_is_one_line(tmp_path: Path) -> None:
     assert "no voice profile" in result.stderr
 
 
+@pytest.mark.slow
 def test_daisy_edition_of_a_built_episode(built: tuple[dict, Path]) -> None:
     from daisy_checks import check_fileset
 
@@ -195,6 +196,7 @@ def test_unusable_output_folder_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {a_file}: cannot write")
 
 
+@pytest.mark.slow
 def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
     from daisy_checks import check_fileset
     from lxml import etree
@@ -221,6 +223,7 @@ def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
     assert ncc.xpath("//*[local-name()='h2']")
 
 
+@pytest.mark.slow
 def test_progress_reports_speaking_and_then_encoding(tmp_path: Path) -> None:
     """Speech runs ahead of the encoder, so a single 'speaking' bar would sit at 100% while
     the MP3 is written: both halves are shown, each to its end."""

@@ -185,6 +185,7 @@ def test_daisy_shows_two_levels(built: tuple[dict, Path]) -> None:
     assert RUNDOWN in h1 and HEADLINES[1] in h1 and "一、原因" in h2
 
 
+@pytest.mark.slow
 def test_the_sentence_cache_is_shared_with_single_builds(
     articles: list[str], tmp_path: Path
 ) -> None:
