@@ -29,6 +29,7 @@ def test_same_speech_as_one_process_in_input_order() -> None:
     assert all(d.fresh for d in done)
 
 
+@pytest.mark.slow
 def test_cache_hits_skip_the_workers_and_progress_counts_each_item_once() -> None:
     marker = Speech(b"\x01\x00" * 100, 22050)
     reported: list[int] = []
