@@ -49,7 +49,7 @@ def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setenv("XDG_CACHE_HOME", str(shared / "words"))
-        folders = [wordstore._cache_dir(), pinyin.cache_folder()]
+        folders = [wordstore.cache_folder(), pinyin.cache_folder()]
         wordstore.release()
         wordstore.store()
         wordstore.release()

@@ -70,12 +70,14 @@ def small_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache key: the tests of building, caching and rebuilding run the real build on it in a
     second rather than on all 350,000 words (the whole store is built once per run, see
     tests/conftest.py, and checked against jieba by the tests above)."""
-    lines = wordstore._dict_path().read_text("utf-8").splitlines(keepends=True)
+    default = wordstore.cache_folder()
+    jiebas = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    lines = jiebas.read_text("utf-8").splitlines(keepends=True)
     small = tmp_path / "dict.small.txt"
     reporter = [x for x in lines if x.startswith("记者 ")]
     small.write_text("".join([*lines[::100], *reporter]), "utf-8")
     monkeypatch.setattr(jieba.dt, "dictionary", str(small))
-    assert wordstore._dict_path() == small
+    assert wordstore.cache_folder() != default  # a store of its own
     return small
 
 
@@ -86,7 +88,7 @@ def test_the_store_is_built_once_then_opened_from_the_cache(
     wordstore.release()
     try:
         built = wordstore.store()
-        folder = wordstore._cache_dir()
+        folder = wordstore.cache_folder()
         assert folder is not None and folder.parent == tmp_path / "audiobook"
         assert sorted(p.name for p in folder.iterdir()) == [
             "bigram.marisa", "bigram.values", "tables", "words.marisa", "words.values",
@@ -109,7 +111,7 @@ def test_a_damaged_store_is_rebuilt(
     wordstore.release()
     try:
         good = wordstore.store().words.get("记者")
-        folder = wordstore._cache_dir()
+        folder = wordstore.cache_folder()
         assert folder is not None
         values = array("q", (folder / "words.values").read_bytes())
         (folder / "words.values").write_bytes(values[:-1].tobytes())  # one value short
