@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from audiobook import __version__, pipeline
+from audiobook.batch_cli import batch_command
 from audiobook.build_cli import build
 from audiobook.cli_options import (
     ArticleArg,
@@ -321,3 +322,4 @@ def main() -> None:
 app.add_typer(feed_app, name="feed")
 app.command("serve")(serve_command)
 app.command("edition")(edition_command)
+app.command("batch")(batch_command)
