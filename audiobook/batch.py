@@ -507,7 +507,7 @@ def _portable(exc: AudiobookError) -> AudiobookError:
     subclass may take arguments that do not survive pickling back to the coordinator."""
     for cls in type(exc).__mro__:
         if cls.__module__ == errors.__name__ and issubclass(cls, AudiobookError):
-            return cls(str(exc))  # type: ignore[no-any-return]
+            return cls(str(exc))
     return AudiobookError(str(exc))
 
 
