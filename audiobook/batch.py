@@ -258,17 +258,13 @@ class _BuildReporter(pipeline.Reporter):
 def resolve_voice(options: pipeline.BuildOptions) -> tuple[engines.Choice, pipeline.BuildOptions]:
     """One voice for the whole batch, chosen once (``auto`` asks the service once, not once
     an article), and the build options that name it, so every episode is in that voice."""
-    profile = profiles.with_overrides(
-        profiles.load(options.profile),
-        engine=options.engine,
-        voice=options.voice,
-        rate=options.rate,
-        pitch=options.pitch,
-        volume=options.volume,
-    )
+    profile = options.profile
+    if not isinstance(profile, profiles.Profile):
+        profile = profiles.load(profile)
     options.retry_policy()  # a bad $AUDIOBOOK_GIVE_UP_AFTER: exit 2 now, not per article
     choice = engines.choose(profile, concurrency=options.concurrency)
-    fixed = replace(options, engine=choice.settings.engine, voice=choice.settings.voice)
+    # The chosen voice, fixed: an ``auto`` profile asked once for the batch, not per article.
+    fixed = replace(options, profile=replace(profile, settings=choice.settings))
     return choice, fixed
 
 
@@ -310,9 +306,7 @@ def run(
         try:
             item.prepared = pipeline.prepare(source, fixed.clean)
             segments = _script(item.prepared, choice.engine, lexicon)
-            keys = [
-                cache_key(choice.settings, s.spoken_text, engine=choice.engine) for s in segments
-            ]
+            keys = [cache_key(choice.engine, s.spoken_text) for s in segments]
             item.article = pipeline.article_key(item.prepared.document)
             item.digest = content_hash(item.prepared, segments, keys, fixed)
         except Exception as exc:  # ours too (a bug): the article's failure, not the batch's
@@ -493,7 +487,7 @@ def speak_chunk(
             )
     failure: AudiobookError | None = None
     try:
-        for _ in synthesize_iter(engine, settings, segments, cache=store, retry=retry):
+        for _ in synthesize_iter(engine, segments, cache=store, retry=retry):
             pass
     except AudiobookError as exc:
         failure = _portable(exc)
@@ -507,7 +501,7 @@ def _portable(exc: AudiobookError) -> AudiobookError:
     subclass may take arguments that do not survive pickling back to the coordinator."""
     for cls in type(exc).__mro__:
         if cls.__module__ == errors.__name__ and issubclass(cls, AudiobookError):
-            return cls(str(exc))  # type: ignore[no-any-return]
+            return cls(str(exc))
     return AudiobookError(str(exc))
 
 

@@ -215,10 +215,7 @@ def batch_command(
     sources = expand_sources(inputs or [], lists or [], command="a batch")
     options = pipeline.BuildOptions(
         output=output,
-        profile=profile,
-        engine=engine,
-        voice=voice,
-        rate=rate,
+        profile=profiles.resolve(profile, engine=engine, voice=voice, rate=rate),
         concurrency=concurrency,
         base_url=base_url,
         lexicon=lexicon,

@@ -16,7 +16,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -291,7 +291,7 @@ def voices(
     if engine == "espeak":
         from audiobook.engines.espeak import list_voices as espeak_voices
 
-        rows = espeak_voices(locale)
+        rows: list[dict[str, Any]] = espeak_voices(locale)
         note = None
     elif engine == "edge":
         from audiobook.engines.edge import list_voices

@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -35,7 +35,8 @@ class _Stderr(Console):
 
 
 err = _Stderr(stderr=True, highlight=False, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Terminated(KeyboardInterrupt):
@@ -61,11 +62,11 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def friendly(func: F) -> F:
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
     """Turn expected failures into one line on stderr and an exit code, never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             with _sigterm_as_interrupt():
                 return func(*args, **kwargs)
@@ -90,7 +91,7 @@ def friendly(func: F) -> F:
             )
             raise typer.Exit(70) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 ArticleArg = Annotated[

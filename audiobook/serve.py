@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from audiobook.errors import ConfigError
 from audiobook.publish.chapters import MIME_TYPE as CHAPTERS_MIME
@@ -106,7 +107,7 @@ class _FileResponse(web.FileResponse):
         super().__init__(path)
         self._as_if = headers
 
-    async def prepare(self, request: web.BaseRequest):  # type: ignore[no-untyped-def]
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         if self._as_if is not None:
             request = request.clone(headers=self._as_if)
         return await super().prepare(request)
@@ -228,9 +229,10 @@ def running(root: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]
     thread = threading.Thread(target=run, name="audiobook-serve", daemon=True)
     thread.start()
     ready.wait()
-    if "error" in box:
+    error = box.get("error")
+    if isinstance(error, BaseException):
         thread.join()
-        raise box["error"]  # type: ignore[misc]
+        raise error
     try:
         yield str(box["url"])
     finally:

@@ -38,7 +38,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -273,7 +273,7 @@ def synthesize_iter(
     ahead_chars: int | None = None,
     fallback: Fallback | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> Iterator[Speech]:
+) -> Generator[Speech, None, None]:
     """Speech for every segment, yielded in segment order as it becomes available.
 
     Speech runs ahead of the caller by at most ``ahead_chars`` characters of spoken text (and
@@ -353,8 +353,9 @@ def synthesize_iter(
             yield i, future
 
     def finished(i: int, future: Future[Speech]) -> None:
-        if future.exception() is not None:  # the first real failure, not a Stopped
-            raise failed[0] if failed else future.exception()  # type: ignore[misc]
+        error = future.exception()
+        if error is not None:  # the first real failure, not a Stopped
+            raise failed[0] if failed else error
         if on_done:
             on_done(segments[i])
 

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audiobook import batch, pipeline  # noqa: E402
+from audiobook import batch, pipeline, profiles  # noqa: E402
 from audiobook.engines.edge import ENDPOINT_ENV, VOICES_URL_ENV  # noqa: E402
 from tests.fakes.edge_service import FakeEdgeService  # noqa: E402
 
@@ -53,7 +53,9 @@ def article(n: int) -> str:
 
 def run(label: str, sources: list[str], work: Path, speaker: object | None, conc: int) -> float:
     out, cache = work / f"out-{label}", work / f"cache-{label}"
-    opts = pipeline.BuildOptions(output=out, engine="edge", cache_dir=cache, concurrency=conc)
+    opts = pipeline.BuildOptions(
+        output=out, profile=profiles.resolve(engine="edge"), cache_dir=cache, concurrency=conc
+    )
     started = time.monotonic()
     summary = batch.run(sources, opts, speaker=speaker)  # type: ignore[arg-type]
     wall = time.monotonic() - started

@@ -3,10 +3,12 @@ service (tests/fakes) or at a closed local port, so ``auto`` falls back to the o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from audiobook.engines.edge import ENDPOINT_ENV
 
@@ -16,6 +18,11 @@ from tests.fakes.fixtures import closed_port  # noqa: E402
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
+# Hypothesis fails an example that takes over 200 ms; on a loaded machine (CI's two cores,
+# two pytest-xdist workers, ffmpeg beside them) that is the machine, not the code.
+settings.register_profile("audiobook", deadline=None)
+settings.load_profile("audiobook")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "examples" / "jianfu.txt"
@@ -24,14 +31,24 @@ EXAMPLE = ROOT / "examples" / "jianfu.txt"
 @pytest.fixture(scope="session")
 def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The derived stores (jieba's dictionary, see audiobook.text.wordstore; pypinyin's, see
-    audiobook.publish.pinyin), built once for the session: they come from installed packages
+    audiobook.publish.pinyin), built once for the test run: they come from installed packages
     alone, so tests may share them, and building them in every subprocess build would cost
-    seconds each."""
+    seconds each. (The tests of building and rebuilding build their own, in their tmp_path.)"""
+    from filelock import FileLock
+
     from audiobook.publish import pinyin
     from audiobook.text import wordstore
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("words")))
+    # Under pytest-xdist each worker is a session of its own; they share the run's base
+    # temporary folder (the parent of their own), so the first worker builds, the rest open.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    with (
+        FileLock(str(shared / "words.lock")),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("XDG_CACHE_HOME", str(shared / "words"))
         folders = [wordstore.cache_folder(), pinyin.cache_folder()]
         wordstore.release()
         wordstore.store()

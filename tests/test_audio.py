@@ -80,6 +80,7 @@ def _book(n_sections: int, per_section: int) -> list[Segment]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", [LoudnessTarget(), LoudnessTarget(-20.0)])
 def test_loudness_hits_target_on_the_final_file(tmp_path: Path, target: LoudnessTarget) -> None:
     segs = _book(3, 6)

@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from episode_builds import cli
 
-from audiobook import batch, pipeline
+from audiobook import batch, engines, pipeline, profiles
 from audiobook.batch import Observer, content_hash
 from audiobook.publish.store import Store
 
@@ -31,8 +31,9 @@ def write_articles(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
     return folder
 
 
-def options(output: Path, **extra: object) -> pipeline.BuildOptions:
-    return pipeline.BuildOptions(output=output, engine="espeak", **extra)  # type: ignore[arg-type]
+def options(output: Path, rate: str | None = None, **extra: object) -> pipeline.BuildOptions:
+    profile = profiles.resolve(engine="espeak", rate=rate)
+    return pipeline.BuildOptions(output=output, profile=profile, **extra)  # type: ignore[arg-type]
 
 
 class Recorder(Observer):
@@ -167,8 +168,8 @@ def test_the_content_hash_follows_what_is_heard_and_shown(tmp_path: Path) -> Non
     from audiobook.text.script import script
 
     segments = script(prepared.article, normalise=True, max_chars=400)
-    settings = VoiceSettings("espeak", "cmn", "+0%", "+0Hz", "+0%")
-    keys = [cache_key(settings, s.spoken_text) for s in segments]
+    engine = engines.create(VoiceSettings("espeak", "cmn", "+0%", "+0Hz", "+0%"))
+    keys = [cache_key(engine, s.spoken_text) for s in segments]
     base = content_hash(prepared, segments, keys, options(tmp_path))
     assert content_hash(prepared, segments, keys, options(tmp_path)) == base
     assert content_hash(prepared, segments, keys, options(tmp_path, daisy=True)) != base
@@ -233,7 +234,9 @@ def test_a_voice_that_is_down_stops_the_batch_after_three_articles(
     texts = {f"{n}-item": f"# 第{n}条\n\n今天的第{n}条消息。\n" for n in range(5)}
     folder = write_articles(tmp_path / "in", texts)
     fast = RetryPolicy(give_up_after_s=5.0, down_attempts=3, base_delay_s=0.001, max_delay_s=0.004)
-    opts = pipeline.BuildOptions(output=tmp_path / "site", engine="edge", retry=fast)
+    opts = pipeline.BuildOptions(
+        output=tmp_path / "site", profile=profiles.resolve(engine="edge"), retry=fast
+    )
     summary = batch.run(sources(folder), opts)
     assert [i.status for i in summary.items] == ["failed"] * 5
     assert summary.exit_code == 3

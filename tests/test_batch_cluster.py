@@ -20,7 +20,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from audiobook import batch, pipeline  # noqa: E402
+from audiobook import batch, pipeline, profiles  # noqa: E402
 from audiobook.engines.edge import ENDPOINT_ENV, VOICES_URL_ENV  # noqa: E402
 from audiobook.publish.store import EpisodeRecord, Store  # noqa: E402
 from audiobook.synth import RetryPolicy  # noqa: E402
@@ -102,7 +102,8 @@ def at_fake(monkeypatch: pytest.MonkeyPatch, fake_edge: FakeEdgeService) -> Fake
 
 
 def options(output: Path, cache: Path, engine: str, **extra: object) -> pipeline.BuildOptions:
-    return pipeline.BuildOptions(output=output, engine=engine, cache_dir=cache, **extra)  # type: ignore[arg-type]
+    profile = profiles.resolve(engine=engine)
+    return pipeline.BuildOptions(output=output, profile=profile, cache_dir=cache, **extra)  # type: ignore[arg-type]
 
 
 def by_article(output: Path) -> dict[str, EpisodeRecord]:

@@ -102,6 +102,21 @@ def test_sections_json_is_clean_simplified(tmp_path: Path) -> None:
 def test_stdin_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sections", "-", "--json"], input="标题\n正文第一句。第二句。\n")
     assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] == "标题"
+    assert [(s["title"], s["text"]) for s in data["sections"]] == [("标题", "正文第一句。第二句。")]
+
+
+def test_stdin_gives_what_the_same_file_gives(tmp_path: Path) -> None:
+    """An article piped in (as bytes, in the legacy GB 18030 a Chinese page may arrive in)
+    is read, decoded, cleaned and sectioned exactly as the same article in a file is."""
+    legacy = tmp_path / "jianfu-gb.txt"
+    legacy.write_bytes(EXAMPLE.read_text("utf-8").encode("gb18030"))
+    from_file = runner.invoke(app, ["sections", str(legacy), "--json"])
+    piped = runner.invoke(app, ["sections", "-", "--json"], input=legacy.read_bytes())
+    assert from_file.exit_code == 0 and piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout) == json.loads(from_file.stdout)
+    assert json.loads(piped.stdout)["byline"] == "本报记者 林晓雯"
 
 
 @pytest.mark.parametrize(
@@ -134,6 +149,7 @@ def test_unknown_profile_is_one_line(tmp_path: Path) -> None:
     assert "no voice profile" in result.stderr
 
 
+@pytest.mark.slow
 def test_daisy_edition_of_a_built_episode(built: tuple[dict, Path]) -> None:
     from daisy_checks import check_fileset
 
@@ -180,6 +196,7 @@ def test_unusable_output_folder_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {a_file}: cannot write")
 
 
+@pytest.mark.slow
 def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
     from daisy_checks import check_fileset
     from lxml import etree
@@ -206,6 +223,7 @@ def test_markdown_book_nests_chapters_in_id3_and_daisy(tmp_path: Path) -> None:
     assert ncc.xpath("//*[local-name()='h2']")
 
 
+@pytest.mark.slow
 def test_progress_reports_speaking_and_then_encoding(tmp_path: Path) -> None:
     """Speech runs ahead of the encoder, so a single 'speaking' bar would sit at 100% while
     the MP3 is written: both halves are shown, each to its end."""

@@ -28,6 +28,7 @@ def _build(out: Path, *extra: str) -> dict[str, Any]:
     return json.loads(result.stdout)["episode"]
 
 
+@pytest.mark.slow
 def test_flaky_service_still_gives_every_sentence(
     make_edge_service: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -49,6 +50,7 @@ def test_flaky_service_still_gives_every_sentence(
     assert feed.entries[0].enclosures[0].length == str(Path(flaky["mp3"]).stat().st_size)
 
 
+@pytest.mark.slow
 def test_auto_uses_the_service_when_it_answers(
     make_edge_service: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -59,6 +61,7 @@ def test_auto_uses_the_service_when_it_answers(
     assert "Microsoft speech service answered" in result.stderr
 
 
+@pytest.mark.slow
 def test_service_down_fails_cleanly_and_feed_untouched(
     edge_down: str, tmp_path: Path
 ) -> None:
@@ -73,6 +76,7 @@ def test_service_down_fails_cleanly_and_feed_untouched(
     assert (out / "feed.xml").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_voice_the_service_does_not_offer_is_refused_before_speaking(
     make_edge_service: Callable[..., Any], tmp_path: Path
 ) -> None:

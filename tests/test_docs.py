@@ -53,3 +53,13 @@ def test_help_shows_an_example_of_the_command_itself(path: tuple[str, ...]) -> N
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_readme_mentions_the_command(path: tuple[str, ...]) -> None:
     assert f"audiobook {' '.join(path)}" in README
+
+
+def test_ci_runs_the_readme_test_command_and_the_checkers() -> None:
+    """CI (.ci/run) runs the README's test command as written, then ruff and mypy."""
+    found = re.search(r"## Test\n\n```\n(.+?)\n```", README)
+    assert found is not None, "the README's Test section starts with its command"
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text("utf-8").splitlines()
+    assert found.group(1) in ci
+    after = ci[ci.index(found.group(1)) :]
+    assert "ruff check audiobook tests bench" in after and "mypy" in after

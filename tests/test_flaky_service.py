@@ -62,6 +62,7 @@ def _close(episode: dict[str, Any], clean: dict[str, Any]) -> None:
     assert [c["title"] for c in episode["chapters"]] == [c["title"] for c in clean["chapters"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "faults",
     [
@@ -78,6 +79,7 @@ def test_fault_mixes_still_give_the_whole_episode(
     assert service.stats.handshakes > service.stats.completed  # faults were met and retried
 
 
+@pytest.mark.slow
 def test_one_sentence_failing_many_times_in_a_row_is_still_spoken(
     service: FakeEdgeService, clean: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -95,6 +97,7 @@ def test_one_sentence_failing_many_times_in_a_row_is_still_spoken(
     assert service.stats.modes[before : before + 11] == [*faults, "normal"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("down", ["refused", "403"])
 def test_a_service_down_from_the_start_fails_fast_and_publishes_nothing(
     down: str, make_edge_service: Callable[..., FakeEdgeService], edge_down: str, tmp_path: Path
@@ -122,6 +125,7 @@ def _outage_after(service: FakeEdgeService, spoken: int) -> None:
     service.default_mode = "500"
 
 
+@pytest.mark.slow
 def test_an_outage_mid_build_is_given_up_after_the_budget(
     service: FakeEdgeService, tmp_path: Path
 ) -> None:
@@ -134,6 +138,7 @@ def test_an_outage_mid_build_is_given_up_after_the_budget(
     assert not (out / "feed.xml").exists()
 
 
+@pytest.mark.slow
 def test_the_budget_can_be_set_in_the_environment(
     service: FakeEdgeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,6 +153,7 @@ def test_the_budget_can_be_set_in_the_environment(
     assert service.stats.handshakes == handshakes  # refused before any speech
 
 
+@pytest.mark.slow
 def test_fallback_speaks_what_the_network_voice_could_not_and_says_so(
     service: FakeEdgeService, clean: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -188,6 +194,7 @@ def test_fallback_is_off_by_default_and_names_an_offline_engine(
     assert "fallback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_fallback_with_a_service_down_from_the_start_speaks_everything_offline_quickly(
     edge_down: str, tmp_path: Path
 ) -> None:
@@ -202,6 +209,7 @@ def test_fallback_with_a_service_down_from_the_start_speaks_everything_offline_q
     assert "sentences spoken by the fallback voice" in result.stderr
 
 
+@pytest.mark.slow
 def test_fallback_is_not_needed_by_an_offline_voice(tmp_path: Path) -> None:
     args = ["build", str(EXAMPLE), "-o", str(tmp_path), "--engine", "espeak", "--json"]
     result = runner.invoke(app, [*args, "--fallback", "espeak"])

@@ -16,6 +16,7 @@ SETTINGS = VoiceSettings("espeak", "cmn")
 TEXTS = [f"第{n}句话。" + "我们今天说到这个问题。" * (n % 4 + 1) for n in range(1, 13)]
 
 
+@pytest.mark.slow
 def test_same_speech_as_one_process_in_input_order() -> None:
     engine = create(SETTINGS)
     expected = [engine.synthesize(t).pcm for t in TEXTS]
@@ -28,6 +29,7 @@ def test_same_speech_as_one_process_in_input_order() -> None:
     assert all(d.fresh for d in done)
 
 
+@pytest.mark.slow
 def test_cache_hits_skip_the_workers_and_progress_counts_each_item_once() -> None:
     marker = Speech(b"\x01\x00" * 100, 22050)
     reported: list[int] = []
@@ -46,6 +48,7 @@ def test_cache_hits_skip_the_workers_and_progress_counts_each_item_once() -> Non
         assert (d.speech == marker) == (d.index % 3 == 0)
 
 
+@pytest.mark.slow
 def test_reads_ahead_no_further_than_the_window() -> None:
     pulled: list[int] = []
 

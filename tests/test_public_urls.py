@@ -92,6 +92,7 @@ def test_feed_init_and_set_refuse_the_same_urls(key: str, value: str, tmp_path: 
     assert (out / "feed.json").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_hand_edited_feed_json_is_checked_before_speech_and_can_be_repaired(
     tmp_path: Path,
 ) -> None:

@@ -7,6 +7,7 @@ real edge engine (and so the real ``edge_tts`` client) against the fake service.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -262,12 +263,87 @@ def test_retry_after_is_honoured_within_limits() -> None:
     assert policy.delay(1, rng, retry_after_s=60) == 5
 
 
-@given(failures=st.integers(1, 30), seed=st.integers(0, 2**32))
-def test_backoff_grows_exponentially_with_bounded_jitter(failures: int, seed: int) -> None:
-    policy = RetryPolicy(base_delay_s=0.4, max_delay_s=6.0)
-    ceiling = min(6.0, 0.4 * 2 ** (failures - 1))
-    delay = policy.delay(failures, random.Random(seed))
-    assert ceiling / 2 <= delay <= ceiling
+def waits_of(policy: RetryPolicy, failures: int, seed: int, **errors: object) -> list[float]:
+    """The waits the real retry loop sleeps while one sentence fails ``failures`` times and
+    then is spoken."""
+    waits: list[float] = []
+    flaky = [Flaky(f"dropped {i}") for i in range(failures)]
+    for exc in flaky:
+        for name, value in errors.items():
+            setattr(exc, name, value)
+    engine = Scripted(failures={"一": list(flaky)})
+    clock = Clock()
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.sleep(seconds)
+
+    speeches = run(engine, segments("一"), retry=policy, sleep=sleep, clock=clock,
+                   rng=random.Random(seed))  # fmt: skip
+    assert engine.calls == ["一"] * (failures + 1)
+    assert speeches[0].pcm.rstrip(b"\0") == "一".encode()
+    return waits
+
+
+@given(
+    failures=st.integers(1, 20),
+    seed=st.integers(0, 2**32),
+    base=st.floats(0.01, 2.0),
+    cap=st.floats(1.0, 64.0),
+)
+def test_backoff_waits_grow_to_the_cap_and_stay_under_it(
+    failures: int, seed: int, base: float, cap: float
+) -> None:
+    """Behaviour of the waits between attempts, whatever the jitter draws: one per failure,
+    the first at most the base delay, none over the cap, none shorter than half the base;
+    and each at least as long as the one before until they reach the cap's upper half,
+    where they stay."""
+    policy = RetryPolicy(give_up_after_s=1e9, base_delay_s=base, max_delay_s=max(cap, base))
+    waits = waits_of(policy, failures, seed)
+    assert len(waits) == failures
+    assert base / 2 <= waits[0] <= base
+    assert all(base / 2 <= w <= policy.max_delay_s for w in waits)
+    for before, after in itertools.pairwise(waits):
+        assert after >= min(before, policy.max_delay_s / 2)
+    if failures >= 12 and base * 2**10 >= policy.max_delay_s:
+        assert min(waits[11:], default=policy.max_delay_s) >= policy.max_delay_s / 2
+
+
+def test_backoff_doubles_and_is_capped_as_documented() -> None:
+    """RetryPolicy's docstring: about 0.4, 0.8, 1.6, 3.2 s, then 6 s at most; each wait is
+    jittered within the upper half of its step, so the steps never overlap."""
+    waits = waits_of(RetryPolicy(give_up_after_s=1e9), 8, seed=3)
+    steps = [0.4, 0.8, 1.6, 3.2, 6.0, 6.0, 6.0, 6.0]
+    assert all(step / 2 <= w <= step for w, step in zip(waits, steps, strict=True))
+
+
+def test_backoff_is_jittered_over_the_upper_half_of_each_step() -> None:
+    """Clients that failed together must not retry together: over many seeds the same wait
+    spreads across its step's upper half (equal jitter), not onto one value."""
+    third = [waits_of(RetryPolicy(give_up_after_s=1e9), 3, seed)[2] for seed in range(200)]
+    assert all(0.8 <= w <= 1.6 for w in third)
+    assert min(third) < 0.9 and max(third) > 1.5
+    assert len(set(third)) > 150
+
+
+def test_a_retry_after_lengthens_the_wait_up_to_its_limit() -> None:
+    policy = RetryPolicy(give_up_after_s=1e9, base_delay_s=0.1, max_delay_s=1,
+                         max_retry_after_s=5)  # fmt: skip
+    assert all(w == 3 for w in waits_of(policy, 3, 0, retry_after_s=3))
+    assert all(w == 5 for w in waits_of(policy, 3, 0, retry_after_s=60))
+
+
+def test_the_retry_budget_bounds_the_time_spent_on_a_failing_sentence() -> None:
+    """Backoff and budget together: a sentence that never succeeds is given up once the
+    budget is spent (overshot by one wait at most), whatever the budget."""
+    for budget in (1.0, 7.5, 30.0, 300.0):
+        clock = Clock()
+        start = clock.now
+        engine = Scripted(failures={"一": [Flaky("dropped")] * 10_000})
+        policy = RetryPolicy(give_up_after_s=budget)
+        with pytest.raises(EngineError, match="nothing spoken for"):
+            run(engine, segments("一"), retry=policy, clock=clock, sleep=clock.sleep)
+        assert budget <= clock.now - start <= budget + policy.max_delay_s
 
 
 def test_waits_between_attempts_follow_the_policy() -> None:

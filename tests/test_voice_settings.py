@@ -123,7 +123,9 @@ def test_the_record_itself_refuses_bad_values(engine: str, fields: dict[str, str
 
 def test_good_values_pass_on_both_engines() -> None:
     for engine, voice in [("espeak", "cmn"), ("edge", "zh-CN-XiaoxiaoNeural")]:
-        VoiceSettings(engine, voice, "-50%", "+100Hz", "-90%")
-        VoiceSettings(engine, voice, "+100%", "-100Hz", "+100%")
+        low = VoiceSettings(engine, voice, "-50%", "+100Hz", "-90%")
+        high = VoiceSettings(engine, voice, "+100%", "-100Hz", "+100%")
+        assert (low.rate, low.pitch, low.volume) == ("-50%", "+100Hz", "-90%")
+        assert (high.rate, high.pitch, high.volume) == ("+100%", "-100Hz", "+100%")
     VoiceSettings("edge", "zh-CN-liaoning-XiaobeiNeural")
     VoiceSettings("edge", "Microsoft Server Speech Text to Speech Voice (zh-CN, YunyangNeural)")

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from functools import cache
+from typing import Any
 
 from audiobook.errors import EngineError
 
@@ -31,11 +32,11 @@ def ffmpeg_exe() -> str:
     return exe
 
 
-def popen(cmd: list[str], **pipes: object) -> subprocess.Popen[bytes]:
+def popen(cmd: list[str], **pipes: Any) -> subprocess.Popen[bytes]:
     """ffmpeg reading our stdin (unless given), its log on a pipe."""
     pipes.setdefault("stdin", subprocess.PIPE)
     pipes.setdefault("stdout", subprocess.DEVNULL)
-    return subprocess.Popen(cmd, stderr=subprocess.PIPE, **pipes)  # type: ignore[call-overload]
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE, **pipes)
 
 
 def write_and_close(proc: subprocess.Popen[bytes], data: bytes) -> bool:

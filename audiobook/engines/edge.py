@@ -367,7 +367,7 @@ def probe(timeout_s: float = 4.0, *, voice: str = DEFAULT_VOICE) -> bool:
 # -- voices ---------------------------------------------------------------------------------
 
 
-class VoiceList(list):  # type: ignore[type-arg]
+class VoiceList(list[dict[str, Any]]):
     """Voices (the service's dicts) plus where they came from.
 
     ``note`` is None when the list is fresh from the service; otherwise it says why the
@@ -419,11 +419,11 @@ def list_voices(
         return _filter(
             cached[1], locale, from_cache=True, note=f"offline ({reason}); cached list from {stamp}"
         )
-    voices = [dict(v) for v in voices]
+    listed: list[dict[str, Any]] = [dict(v) for v in voices]
     cache_dir.mkdir(parents=True, exist_ok=True)
-    listing = {"fetched_at": now, "source": base, "voices": voices}
+    listing = {"fetched_at": now, "source": base, "voices": listed}
     atomic_write(cache_file, json.dumps(listing).encode("utf-8"))
-    return _filter(voices, locale, from_cache=False, note=None)
+    return _filter(listed, locale, from_cache=False, note=None)
 
 
 def check_voice(voice: str, *, cache_dir: Path, timeout_s: float = 5.0) -> None:

@@ -59,7 +59,9 @@ _pcm = bytearray()
 _events: list[tuple[int, int, int]] = []
 
 
-def _on_audio(wav, count, events):  # type: ignore[no-untyped-def]
+def _on_audio(
+    wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]
+) -> int:
     if count > 0:
         _pcm.extend(ctypes.string_at(wav, count * 2))
     i = 0

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from audiobook.errors import InputError
 from audiobook.models import Document
+
+if TYPE_CHECKING:  # imported where used: python-docx loads lxml and more
+    from docx.text.paragraph import Paragraph
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题|標題)\s*([1-9])$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -64,13 +68,13 @@ def from_docx(data: bytes, source: str) -> Document:
     return Document("\n".join(out) + "\n", "docx", source)
 
 
-def _level(paragraph: object, style_name: str) -> int:
+def _level(paragraph: Paragraph, style_name: str) -> int:
     """The paragraph's heading level (1…9), or 0 for body text."""
     match = _HEADING_STYLE.match(style_name.strip())
     if match:
         return int(match.group(1))
     # An outline level on the paragraph, else on its style (Word's own test for a heading).
-    element = paragraph._p  # type: ignore[attr-defined]
+    element = paragraph._p
     candidates = [element]
     style = getattr(paragraph, "style", None)
     if style is not None:

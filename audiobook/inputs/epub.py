@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from io import BytesIO
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urldefrag
 
 from lxml import etree
@@ -21,6 +22,9 @@ from lxml import html as lxml_html
 
 from audiobook.errors import InputError
 from audiobook.models import Document
+
+if TYPE_CHECKING:  # imported where used
+    from ebooklib.epub import EpubBook
 
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "td",
@@ -90,7 +94,7 @@ def _document_lines(content: bytes, anchors: list[tuple[str, int, str]]) -> list
         tree = lxml_html.document_fromstring(content)
     except (etree.ParserError, ValueError):
         return []
-    pending = {fragment: [] for fragment, _, _ in anchors}
+    pending: dict[str, list[str]] = {fragment: [] for fragment, _, _ in anchors}
     for fragment, level, title in anchors:
         pending[fragment].append(("#" * min(level + 1, 6)) + " " + title)
     titles = {title for _, _, title in anchors}
@@ -140,9 +144,9 @@ def _document_lines(content: bytes, anchors: list[tuple[str, int, str]]) -> list
     return lines
 
 
-def _meta(book: object, name: str) -> str:
+def _meta(book: EpubBook, name: str) -> str:
     try:
-        found = book.get_metadata("DC", name)  # type: ignore[attr-defined]
+        found = book.get_metadata("DC", name)
     except Exception:
         return ""
     return str(found[0][0]) if found else ""

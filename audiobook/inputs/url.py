@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.message import Message
+from typing import IO
 from urllib.parse import urlsplit
 
 from audiobook import __version__
@@ -56,8 +56,14 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     max_redirections = MAX_REDIRECTS
     max_repeats = 2
 
-    def redirect_request(  # type: ignore[override]
-        self, req: urllib.request.Request, fp, code: int, msg: str, headers: Message, newurl: str
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
     ) -> urllib.request.Request | None:
         if urlsplit(newurl).scheme not in ("http", "https"):
             raise FetchError(f"{req.full_url}: redirected to a non-web address ({newurl})")

@@ -84,7 +84,7 @@ def cjk_font_path() -> str | None:
     if explicit and Path(explicit).is_file():
         return explicit
     try:
-        import cvttf_NotoSansCJK_Regular as packaged  # type: ignore[import-not-found]
+        import cvttf_NotoSansCJK_Regular as packaged
 
         return str(packaged.get_TTF_path())
     except (ImportError, FileNotFoundError):

@@ -181,7 +181,7 @@ def _nav(book: Book, sections: Sequence[int]) -> etree._Element:
     """The table of contents, nested by section level, plus landmarks."""
     x = f"{{{XHTML_NS}}}"
     root, body = _html(book, book.title)
-    root.find(f"{x}head/{x}link").set("href", STYLE_HREF)  # type: ignore[union-attr]
+    root.find(f"{x}head/{x}link").set("href", STYLE_HREF)
     nav = etree.SubElement(body, f"{x}nav", id="toc")
     nav.set(f"{{{OPS_NS}}}type", "toc")
     etree.SubElement(nav, f"{x}h1").text = book.title

@@ -108,7 +108,7 @@ def _sub(parent: Any, ns: str, tag: str, body: str | None = None, **attrs: str) 
     return element
 
 
-class _ChannelExtension(BaseExtension):  # type: ignore[misc]
+class _ChannelExtension(BaseExtension):
     """Channel tags feedgen lacks or writes in an outdated form."""
 
     def __init__(self) -> None:
@@ -135,7 +135,7 @@ class _ChannelExtension(BaseExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+class _EntryExtension(BaseEntryExtension):
     """Per item: JSON chapters, transcripts and Podlove Simple Chapters."""
 
     def __init__(self) -> None:

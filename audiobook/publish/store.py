@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: staging is swept by age alone
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module or None; its users check which
 
 from audiobook.atomic import atomic_write, fsync_dir
 from audiobook.errors import ConfigError, PublishError, RecordError

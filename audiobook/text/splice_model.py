@@ -31,7 +31,7 @@ SYMBOL_LOGP = math.log(2e-2)
 MIN_WORD_GAIN = 3.0
 
 
-_QUOTE_PAIRS = ("“”", "‘’", "「」", "『』")
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"), ("「", "」"), ("『", "』"))
 
 
 class Words:
@@ -148,7 +148,7 @@ class Quotes:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        marks = "".join(_QUOTE_PAIRS)
+        marks = "".join(o + c for o, c in _QUOTE_PAIRS)
         self.prefix: dict[str, list[int]] = {}
         for mark in marks:
             counts = [0]

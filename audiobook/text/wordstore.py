@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar, overload
 
 import marisa_trie
 
@@ -42,6 +43,7 @@ def _without_pkg_resources() -> Iterator[None]:
     second, and deprecated) and by path otherwise: make it take the path."""
     blocked = "pkg_resources" not in sys.modules
     if blocked:
+        # None in sys.modules makes an import fail (documented); typeshed allows only modules.
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
     try:
         yield
@@ -58,6 +60,8 @@ jieba.setLogLevel(logging.WARNING)
 #: Bump when what :func:`_build` writes changes.
 VERSION = "1"
 
+T = TypeVar("T")
+
 
 class Table(Mapping[str, float]):
     """A read-only ``str -> number`` mapping: a MARISA trie of the keys, an array of values."""
@@ -71,12 +75,17 @@ class Table(Mapping[str, float]):
     @classmethod
     def build(cls, items: Mapping[str, float], typecode: str) -> Table:
         trie = marisa_trie.Trie(items.keys())
-        values = array(typecode, bytes(array(typecode).itemsize * len(trie)))
+        values: array[Any] = array(typecode, bytes(array(typecode).itemsize * len(trie)))
         for key, value in items.items():
             values[trie.key_id(key)] = value
         return cls(trie, values)
 
-    def get(self, key: str, default: float | None = None) -> float | None:  # type: ignore[override]
+    # Mapping.get's own signatures; the body is one trie lookup, not Mapping's try/KeyError.
+    @overload
+    def get(self, key: str, /) -> float | None: ...
+    @overload
+    def get(self, key: str, default: float | T, /) -> float | T: ...
+    def get(self, key: str, default: object = None) -> object:
         ident = self._trie.get(key)
         return default if ident is None else self._values[ident]
 

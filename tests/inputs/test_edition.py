@@ -73,6 +73,7 @@ def built(articles: list[str], tmp_path_factory: pytest.TempPathFactory) -> tupl
 HEADLINES = ["社区图书馆开出“深夜书房”", "停水通知", "偏乡小学的电脑课"]
 
 
+@pytest.mark.slow
 def test_chapters_are_rundown_then_articles_with_sections_nested(built: tuple[dict, Path]) -> None:
     payload, _ = built
     chapters = [(c["title"], c["level"]) for c in payload["episode"]["chapters"]]
@@ -85,6 +86,7 @@ def test_chapters_are_rundown_then_articles_with_sections_nested(built: tuple[di
     assert payload["episode"]["title"] == "每日早报 2026-12-02"
 
 
+@pytest.mark.slow
 def test_podcasting_chapters_name_each_section_by_its_article(built: tuple[dict, Path]) -> None:
     """The JSON chapters are a flat list (the spec has no nesting): a section is titled by its
     path, so a listener sees which article it belongs to."""
@@ -99,6 +101,7 @@ def test_podcasting_chapters_name_each_section_by_its_article(built: tuple[dict,
     assert listed[5:7] == [HEADLINES[1], f"{HEADLINES[1]} › 一、原因"]
 
 
+@pytest.mark.slow
 def test_id3_ctoc_nests_each_articles_sections(built: tuple[dict, Path]) -> None:
     payload, _ = built
     mp3 = Path(payload["episode"]["mp3"])
@@ -123,6 +126,7 @@ def test_id3_ctoc_nests_each_articles_sections(built: tuple[dict, Path]) -> None
     ]
 
 
+@pytest.mark.slow
 def test_ffmpeg_reads_the_same_chapters(built: tuple[dict, Path]) -> None:
     payload, _ = built
     mp3 = payload["episode"]["mp3"]
@@ -136,6 +140,7 @@ def test_ffmpeg_reads_the_same_chapters(built: tuple[dict, Path]) -> None:
     assert titles == [c["title"] for c in payload["episode"]["chapters"]]
 
 
+@pytest.mark.slow
 def test_feed_and_show_notes_list_the_articles_with_links(
     built: tuple[dict, Path], articles: list[str]
 ) -> None:
@@ -156,6 +161,7 @@ def test_feed_and_show_notes_list_the_articles_with_links(
     assert articles[2] in episode["description"]
 
 
+@pytest.mark.slow
 def test_nothing_from_page_furniture_is_spoken(built: tuple[dict, Path]) -> None:
     _, out = built
     transcript = next((out / "episodes").glob("*.vtt")).read_text("utf-8")
@@ -164,6 +170,7 @@ def test_nothing_from_page_furniture_is_spoken(built: tuple[dict, Path]) -> None
         assert word not in transcript, word
 
 
+@pytest.mark.slow
 def test_build_record_and_json_keep_each_articles_own_removals(built: tuple[dict, Path]) -> None:
     payload, out = built
     assert [a["title"] for a in payload["articles"]] == HEADLINES
@@ -176,6 +183,7 @@ def test_build_record_and_json_keep_each_articles_own_removals(built: tuple[dict
     assert record["edition"]["skipped"] == []
 
 
+@pytest.mark.slow
 def test_daisy_shows_two_levels(built: tuple[dict, Path]) -> None:
     payload, _ = built
     mp3 = Path(payload["episode"]["mp3"])
@@ -185,6 +193,7 @@ def test_daisy_shows_two_levels(built: tuple[dict, Path]) -> None:
     assert RUNDOWN in h1 and HEADLINES[1] in h1 and "一、原因" in h2
 
 
+@pytest.mark.slow
 def test_the_sentence_cache_is_shared_with_single_builds(
     articles: list[str], tmp_path: Path
 ) -> None:
@@ -239,6 +248,7 @@ def test_folder_and_list_file(articles: list[str], tmp_path: Path) -> None:
     assert result.exit_code == 2 and result.output.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_web_page_nests_chapters_and_links_the_articles(
     built: tuple[dict, Path], articles: list[str]
 ) -> None:

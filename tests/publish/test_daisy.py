@@ -3,6 +3,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
 from audio_helpers import tone
 from daisy_checks import check_fileset
 
@@ -33,6 +34,7 @@ def test_fileset_follows_daisy_202(tmp_path: Path) -> None:
     check_fileset(tmp_path / "book.daisy")
 
 
+@pytest.mark.slow
 def test_seed_article_edition(seed_article: Path, tmp_path: Path) -> None:
     """The issue's bar: the seed's DAISY headings are its sections, every sentence a clip."""
     import json

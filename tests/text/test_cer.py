@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import cer
+import pytest
 
 from tests.text.conftest import SEED
 
 
+@pytest.mark.slow
 def test_seed_cer_improves_on_baseline(seed_text: str) -> None:
     gold = (SEED.parent / "seed-article.clean.zh-Hans.txt").read_text("utf-8")
     baseline = cer.cer(cer.convert(seed_text), gold)

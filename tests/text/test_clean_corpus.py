@@ -19,6 +19,7 @@ from tests.text.conftest import SHARED
 NEWS = SHARED / "corpus" / "news"
 
 
+@pytest.mark.slow
 def test_no_letter_or_digit_removed_from_clean_news() -> None:
     articles = sorted(NEWS.glob("*.txt")) if NEWS.is_dir() else []
     if not articles:

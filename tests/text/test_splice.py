@@ -80,6 +80,7 @@ def test_no_candidate_is_removable_in_the_news_fixtures(path: Path) -> None:
     assert splice.detect(path.read_text("utf-8")) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
 def test_real_clean_news_loses_nothing_sampled() -> None:
     """Every tenth article of the shared clean news, as is and in the other script (the whole

@@ -17,6 +17,7 @@ def test_structure_never_raises(text: str) -> None:
     assert article.sections
 
 
+@pytest.mark.slow
 def test_seed_sections(seed_text: str) -> None:
     article = structure(convert(clean(seed_text).text))
     assert article.byline == "国民日报记者 翟钦奇 毕京津 窦皓"

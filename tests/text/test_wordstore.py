@@ -64,8 +64,25 @@ def test_a_table_is_a_read_only_mapping() -> None:
         table["丁"]
 
 
+@pytest.fixture
+def small_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A slice of jieba's dictionary (every 100th line, and 记者), set as jieba's with its own
+    cache key: the tests of building, caching and rebuilding run the real build on it in a
+    second rather than on all 350,000 words (the whole store is built once per run, see
+    tests/conftest.py, and checked against jieba by the tests above)."""
+    default = wordstore.cache_folder()
+    jiebas = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    lines = jiebas.read_text("utf-8").splitlines(keepends=True)
+    small = tmp_path / "dict.small.txt"
+    reporter = [x for x in lines if x.startswith("记者 ")]
+    small.write_text("".join([*lines[::100], *reporter]), "utf-8")
+    monkeypatch.setattr(jieba.dt, "dictionary", str(small))
+    assert wordstore.cache_folder() != default  # a store of its own
+    return small
+
+
 def test_the_store_is_built_once_then_opened_from_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: Path
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     wordstore.release()
@@ -87,7 +104,9 @@ def test_the_store_is_built_once_then_opened_from_the_cache(
         wordstore.release()
 
 
-def test_a_damaged_store_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_store_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: Path
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     wordstore.release()
     try:
@@ -105,7 +124,7 @@ def test_a_damaged_store_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_an_unwritable_cache_still_gives_a_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_dictionary: Path
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")

@@ -355,15 +355,15 @@ def blank_lines(text: str, ctx: Context) -> list[Span]:
     spans: list[Span] = []
     for m in re.finditer(r"[ \t\u3000\u00a0]+(?=\n|$)", text):
         spans.append(m.span())
-    m = re.match(r"\s+", text)
-    if m:
-        spans.append(m.span())
-    m = re.search(r"\s+$", text)
-    if m and m.start() > 0:
+    lead = re.match(r"\s+", text)
+    if lead:
+        spans.append(lead.span())
+    tail = re.search(r"\s+$", text)
+    if tail and tail.start() > 0:
         # One final newline is how text files end; more is a tail of blank lines.
-        end = m.end() - 1 if text.endswith("\n") else m.end()
-        if end > m.start():
-            spans.append((m.start(), end))
+        end = tail.end() - 1 if text.endswith("\n") else tail.end()
+        if end > tail.start():
+            spans.append((tail.start(), end))
     for m in re.finditer(r"\n[ \t\u3000\u00a0]*\n(?:[ \t\u3000\u00a0]*\n)+", text):
         # Keep "\n\n", delete the rest of the run.
         spans.append((m.start() + 2, m.end()))

@@ -36,7 +36,14 @@ def _reads_as(han: str, gloss: str) -> bool:
 
     readings = [
         {_toneless(r) for r in options}
-        for options in pinyin(han, style=Style.NORMAL, heteronym=True, errors=lambda c: [[""]])
+        # pypinyin's stub types ``errors`` as returning a str; its code also takes the list of
+        # readings given here, which keeps a character without one in place (a str would not).
+        for options in pinyin(
+            han,
+            style=Style.NORMAL,
+            heteronym=True,
+            errors=lambda c: [[""]],  # type: ignore[arg-type,return-value]
+        )
     ]
     target = _toneless(gloss)
     spaced = [w for w in re.split(r"[\s'’·\-]+", gloss.strip()) if w]
