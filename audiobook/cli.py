@@ -620,58 +620,6 @@ def m4b(
     print(pipeline.make_m4b(output, episode))
 
 
-@app.command()
-@friendly
-def voices(
-    engine: Annotated[
-        str, typer.Option("--engine", help="Which engine's voices: edge or espeak.")
-    ] = "edge",
-    locale: Annotated[
-        str | None, typer.Option("--locale", help="Only this locale or language (zh-CN, zh).")
-    ] = "zh-CN",
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
-    """List the voices a profile or --voice can name.
-
-    The edge list is cached on disk; offline, the cached list is shown and a note says so.
-
-    Examples:
-
-      audiobook voices
-
-      audiobook voices --locale zh --json
-
-      audiobook voices --engine espeak
-    """
-    if engine == "espeak":
-        from audiobook.engines.espeak import list_voices as espeak_voices
-
-        rows = espeak_voices(locale)
-        note = None
-    elif engine == "edge":
-        from audiobook.engines.edge import list_voices
-
-        found = list_voices(locale, cache_dir=pipeline.cache_root(), refresh=refresh)
-        rows = [
-            {"name": v.get("ShortName"), "locale": v.get("Locale"), "gender": v.get("Gender")}
-            for v in found
-        ]
-        note = found.note
-    else:
-        err.print("error: --engine must be edge or espeak", markup=False)
-        raise typer.Exit(2)
-    if note:
-        err.print(f"note: {note}", markup=False)
-    if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
-        return
-    for row in rows:
-        print(f"{row['name']}\t{row['locale']}\t{row.get('gender') or ''}")
-
-
 def main() -> None:
     """Entry point of the ``audiobook`` script."""
     app()
@@ -686,3 +634,7 @@ app.command("serve")(serve_command)
 from audiobook.edition_cli import edition_command  # noqa: E402
 
 app.command("edition")(edition_command)
+
+from audiobook.voices_cli import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
