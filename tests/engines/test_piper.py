@@ -4,6 +4,7 @@ checked on Piper's own phonemiser output, and through a voice whose config says 
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +42,7 @@ def test_sentence_timings_are_the_sample_counts_of_each_sentence(joe: PiperEngin
     assert [b.text for b in bounds] == [p.strip() for p in pieces(TEXT)]
     assert len(bounds) == 3 and all(b.kind == "sentence" for b in bounds)
     assert bounds[0].start_s == 0.0
-    assert all(a.end_s == b.start_s for a, b in zip(bounds, bounds[1:]))
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(bounds))
     assert bounds[-1].end_s == pytest.approx(speech.duration_s, abs=1e-9)
     for b in bounds:  # each span holds speech, not a guess at it
         assert b.end_s - b.start_s > 0.4
@@ -118,7 +119,9 @@ def test_mandarin_phonemes_carry_tones() -> None:
     assert text.startswith("χ") and "ts" in text
     tones = [p for p in han_zi if p.isdigit()]
     assert len(tones) == 2 and tones[0] == tones[1]  # both fourth tones
-    marks = {w: [p for p in phonemes(w)[0] if not p.isalpha() or p in "ɜ"][-1] for w in "妈麻马骂吗"}
+    marks = {
+        w: [p for p in phonemes(w)[0] if not p.isalpha() or p == "ɜ"][-1] for w in "妈麻马骂吗"
+    }
     # Rising, dipping and neutral tones each have their own mark...
     assert len({marks["麻"], marks["马"], marks["吗"], marks["妈"]}) == 4
     # ...but the first and fourth come out alike (55 and 51 both as "5"): the model hears
