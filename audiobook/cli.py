@@ -288,7 +288,8 @@ def build(
         typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
     ] = profiles.DEFAULT_PROFILE,
     engine: Annotated[
-        str | None, typer.Option("--engine", help="Override the engine: auto, edge or espeak.")
+        str | None,
+        typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
     ] = None,
     voice: Annotated[
         str | None,

@@ -65,7 +65,8 @@ def edition_command(
         typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
     ] = profiles.DEFAULT_PROFILE,
     engine: Annotated[
-        str | None, typer.Option("--engine", help="Override the engine: auto, edge or espeak.")
+        str | None,
+        typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
     ] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="Override the voice.")] = None,
     rate: Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")] = None,

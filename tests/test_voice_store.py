@@ -231,3 +231,15 @@ def _as_mandarin(model: Path) -> Path:
     config["espeak"] = {"voice": "cmn"}
     target.with_name(target.name + ".json").write_text(json.dumps(config), "utf-8")
     return target
+
+
+def test_engine_piper_without_a_voice_means_the_installed_mandarin_one() -> None:
+    profile = profiles.with_overrides(_profile(), engine="piper")
+    assert (profile.engine, profile.voice) == ("piper", "")
+    assert profile.offline_settings("piper").voice == ""
+    with pytest.raises(ConfigError, match="audiobook voices install zh_CN-huayan-medium"):
+        engines.create(profile.voice_settings())
+    voice_store.install_from_file(_as_mandarin(JOE))
+    engine = engines.create(profile.voice_settings())
+    assert engine.describe() == "piper:zh_CN-joe-medium"
+    assert "piper" in engines.OFFLINE_ENGINES  # --fallback piper
