@@ -81,16 +81,26 @@ def child(engine_name: str, voice: str, mode: str, segments: int) -> None:
     segs = pipeline._segments(prepared.article, engine, None)
     if segments:
         segs = segs[:segments]
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), _cpu()
     if mode == "processes":
         texts = [s.spoken_text for s in segs]
         out = [d.speech for d in parallel.synthesize_ordered(settings, texts, workers=cores)]
     else:
         out = list(synth.synthesize_iter(engine, settings, segs, cache=None))
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu() - cpu0
     audio = sum(s.duration_s for s in out)
     chars = sum(len(s.spoken_text) for s in segs)
-    print(json.dumps({"wall_s": wall, "audio_s": audio, "segments": len(segs), "chars": chars}))
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "audio_s": audio, "segments": len(segs),
+                      "chars": chars}))  # fmt: skip
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all its threads) and its finished children (a pool's
+    workers): on a shared machine a steadier cost than wall time, which waits for cores."""
+    import resource
+
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
 def measure(engine: str, voice: str, mode: str, segments: int, env: dict[str, str]) -> dict:
@@ -111,7 +121,8 @@ def show(name: str, f: dict) -> None:
     print(
         f"{name:<28} {f['segments']:4d} segs {f['chars']:5d} chars  "
         f"audio {f['audio_s']:7.1f} s  wall {f['wall_s']:7.2f} s  "
-        f"RTF {f['wall_s'] / f['audio_s']:.4f}  peak RSS {f['peak_rss_mb']:6.0f} MB"
+        f"RTF {f['wall_s'] / f['audio_s']:.4f}  CPU/audio {f['cpu_s'] / f['audio_s']:.4f}  "
+        f"peak RSS {f['peak_rss_mb']:6.0f} MB"
     )
 
 
@@ -137,7 +148,8 @@ def main() -> None:
             print(f"Piper voice: {voice} (joe-medium weights, cmn phonemes: huayan-medium's cost)")
         from audiobook.parallel import cpu_workers
 
-        print(f"seed: {SEED.name}, {cpu_workers()} cores")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"seed: {SEED.name}, {cpu_workers()} cores, load average {load:.1f}")
         if args.compare:
             for mode in ("threads", "intra", "processes"):
                 show(f"piper ({mode})", measure("piper", voice, mode, args.segments, env))
