@@ -88,6 +88,8 @@ def child(engine_name: str, voice: str, mode: str, segments: int) -> None:
     else:
         out = list(synth.synthesize_iter(engine, settings, segs, cache=None))
     wall, cpu = time.perf_counter() - start, _cpu() - cpu0
+    if mode == "processes":  # forkserver workers are not our children: their CPU is unseen
+        cpu = float("nan")
     audio = sum(s.duration_s for s in out)
     chars = sum(len(s.spoken_text) for s in segs)
     print(json.dumps({"wall_s": wall, "cpu_s": cpu, "audio_s": audio, "segments": len(segs),
