@@ -19,8 +19,11 @@ not carry them unasked.
   by name or number (``en_US-libritts_r-medium:p3922`` or ``…:12``).
 * **Cores.** One onnxruntime session per process, shared by ``concurrency`` threads
   (``session.run`` is thread-safe and releases the GIL), each run on one intra-op thread: on
-  two cores two sentences at a time beat one sentence on two threads, and one copy of the
-  model is held rather than one per worker process (``bench/piper.py`` measures the three).
+  two cores two runs at once cost a quarter less CPU per second of speech than one run on two
+  intra-op threads, and one copy of the model is held rather than one per worker process
+  (``bench/neural_voice.py --compare`` measures the three).
+* **Memory.** A run's memory grows with its audio (the decoder's), so long sentences are
+  spoken clause by clause (:data:`RUN_CHARS`) under one sentence timing.
 """
 
 from __future__ import annotations
@@ -39,9 +42,16 @@ from audiobook.models import Boundary, Speech
 #: Where a text may be cut into separately timed pieces: after sentence-final punctuation
 #: (and closing quotes that follow it).
 _SENTENCE_END = re.compile(r"(?:[。！？!?；;…]+|\.(?=\s|$))[”’\"」』）)]*\s*")
-#: Piper's model is a VITS: its memory grows with the phonemes of one run, so a request
-#: is at most this long (the scheduler cuts longer sentences at commas first).
+#: Where a long sentence may be cut for the model: after clause punctuation.
+_CLAUSE_END = re.compile(r"[，、,：:；;—]+[”’\"」』）)]*\s*")
+#: Longest request the scheduler sends (it cuts longer sentences at commas first).
 MAX_CHARS = 300
+#: Longest run of the model, in characters: a VITS decoder's memory grows with the audio of
+#: one run, some 20 MB a second of speech (measured: a 40-character Mandarin run peaks 210 MB
+#: above the loaded voice, 100 characters 600 MB, 200 characters 1.3 GB). Longer sentences
+#: are spoken clause by clause, so two runs at once stay under half a gigabyte. Latin script
+#: speaks about four times as many characters a second as Chinese.
+RUN_CHARS = {"zh": 40, "": 160}
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,22 @@ def pieces(text: str) -> list[str]:
     return out
 
 
+def clauses(sentence: str, limit: int) -> list[str]:
+    """``sentence`` cut after clause punctuation into runs of at most ``limit`` characters
+    where it can be (a clause longer than that is cut at ``limit``); every character kept."""
+    if len(sentence) <= limit:
+        return [sentence]
+    cuts = [m.end() for m in _CLAUSE_END.finditer(sentence) if m.end() < len(sentence)]
+    out, start = [], 0
+    while len(sentence) - start > limit:
+        fitting = [c for c in cuts if start < c <= start + limit]
+        end = fitting[-1] if fitting else start + limit
+        out.append(sentence[start:end])
+        start = end
+    out.append(sentence[start:])
+    return out
+
+
 def _cores() -> int:
     from audiobook.parallel import cpu_workers
 
@@ -151,6 +177,7 @@ class PiperEngine:
         self.files = files
         self.speaker = speaker_id(files, speaker)
         self.needs_normalised_text = files.mandarin
+        self.run_chars = RUN_CHARS["zh" if files.mandarin else ""]
         self.concurrency = max(1, concurrency or _cores())
         self.intra_op_threads = intra_op_threads
         rate = relative_value("rate", settings.rate)
@@ -197,10 +224,14 @@ class PiperEngine:
         boundaries = []
         at = 0
         for piece in pieces(text):
-            try:
-                chunks = [c.audio_int16_array for c in voice.synthesize(piece, config)]
-            except Exception as exc:  # onnxruntime and the phonemisers raise their own types
-                raise EngineError(f"Piper failed on {piece[:30]!r}: {exc}") from exc
+            chunks = []
+            for run in clauses(piece, self.run_chars):
+                if not run.strip():
+                    continue
+                try:
+                    chunks += [c.audio_int16_array for c in voice.synthesize(run, config)]
+                except Exception as exc:  # onnxruntime and the phonemisers: their own types
+                    raise EngineError(f"Piper failed on {run[:30]!r}: {exc}") from exc
             samples = sum(len(c) for c in chunks)
             if samples:
                 audio += chunks

@@ -18,6 +18,7 @@ from audiobook.engines.base import VoiceSettings
 from audiobook.engines.piper import (
     PiperEngine,
     VoiceFiles,
+    clauses,
     phonemes,
     pieces,
     read_config,
@@ -166,3 +167,24 @@ def test_a_damaged_model_is_a_config_error(tmp_path: Path) -> None:
     engine = PiperEngine(VoiceSettings("piper", ""), files=read_config(model))
     with pytest.raises(ConfigError, match="not a Piper voice model"):
         engine.synthesize("Hello.")
+
+
+def test_long_sentences_are_spoken_clause_by_clause_under_one_timing() -> None:
+    """A VITS run's memory grows with its audio: runs are cut at clauses (RUN_CHARS), and the
+    sentence keeps one boundary spanning all of them."""
+    clause = "社区图书馆开出了新的阅读角，志愿者每天朗读两个小时，附近的老人和孩子都来听，"
+    long = clause * 2 + "好。"
+    runs = clauses(long, 40)
+    assert "".join(runs) == long
+    assert [len(r) for r in runs] == [38, 40]
+    assert runs[0].endswith("，")
+    assert clauses("a" * 100, 40) == ["a" * 40, "a" * 40, "a" * 20]
+    assert clauses("短句。", 40) == ["短句。"]
+
+
+def test_a_long_sentence_has_one_boundary_over_its_runs(joe: PiperEngine) -> None:
+    sentence = ", ".join(["the ducks gathered near the old boathouse"] * 5) + "."
+    assert len(clauses(sentence, joe.run_chars)) > 1
+    speech = joe.synthesize(sentence)
+    (only,) = speech.boundaries
+    assert only.end_s == pytest.approx(speech.duration_s, abs=1e-9) and speech.duration_s > 8
