@@ -1,7 +1,7 @@
 """``audiobook edition``: a day's articles as one episode (see :mod:`audiobook.edition`).
 
-Registered by :mod:`audiobook.cli` at its end, so the shared options and the error handling
-are imported from there (import :mod:`audiobook.cli`, not this module, first).
+The shared options and the error handling come from :mod:`audiobook.cli_options`;
+:mod:`audiobook.cli` registers the command.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from audiobook import edition, pipeline, profiles
-from audiobook.cli import (
+from audiobook.cli_options import (
     ConvertOpt,
     DaisyOpt,
     DropOpt,
@@ -25,11 +25,11 @@ from audiobook.cli import (
     KeywordOpt,
     M4bOpt,
     NoCacheOpt,
-    _clean_options,
-    _RichReporter,
+    clean_options,
     err,
     friendly,
 )
+from audiobook.cli_progress import RichReporter
 from audiobook.errors import ConfigError
 
 
@@ -124,9 +124,9 @@ def edition_command(
         epub=epub,
         m4b=m4b,
         cache=not no_cache,
-        clean=_clean_options(keep, drop, spam, spam_file, convert),
+        clean=clean_options(keep, drop, spam, spam_file, convert),
     )
-    reporter = _RichReporter(quiet)
+    reporter = RichReporter(quiet)
     try:
         result = edition.build_edition(
             sources, title, when, options, reporter, skip_failed=skip_failed

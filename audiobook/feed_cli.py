@@ -7,21 +7,19 @@ scripts can do the same from Python. Settings changes re-render ``feed.xml`` and
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from audiobook.cli_options import friendly
 from audiobook.errors import ConfigError
 from audiobook.publish import site
 from audiobook.publish.store import SETTING_KEYS, Store, coerce_setting
 from audiobook.publish.urls import URL_KEYS
-
-F = TypeVar("F")
 
 feed_app = typer.Typer(
     help=(
@@ -42,18 +40,6 @@ OutputOpt = Annotated[
 ]
 
 
-def _friendly(func: F) -> F:
-    """cli.friendly, looked up at call time: cli imports this module to register it."""
-
-    @functools.wraps(func)  # type: ignore[arg-type]
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from audiobook.cli import friendly
-
-        return friendly(func)(*args, **kwargs)  # type: ignore[type-var]
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _interactive() -> bool:
     """Prompt only a person: scripts and CI (no terminal) get the defaults."""
     return sys.stdin.isatty()
@@ -72,7 +58,7 @@ _PROMPTS = {
 
 
 @feed_app.command("init")
-@_friendly
+@friendly
 def init(
     output: OutputOpt = Path("output"),
     title: Annotated[str | None, typer.Option(help="Show title.")] = None,
@@ -144,7 +130,7 @@ def init(
 
 
 @feed_app.command("set")
-@_friendly
+@friendly
 def set_setting(
     key: Annotated[str, typer.Argument(help=f"One of: {', '.join(SETTING_KEYS)}.")],
     value: Annotated[str, typer.Argument(help="The new value (cover: an image file; '' resets).")],
@@ -177,7 +163,7 @@ def set_setting(
 
 
 @feed_app.command("list")
-@_friendly
+@friendly
 def list_episodes(
     output: OutputOpt = Path("output"),
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array on stdout.")] = False,
@@ -206,7 +192,7 @@ def list_episodes(
 
 
 @feed_app.command("remove")
-@_friendly
+@friendly
 def remove(
     episode: Annotated[str, typer.Argument(help="The episode's id (see feed list) or guid.")],
     output: OutputOpt = Path("output"),
@@ -221,7 +207,7 @@ def remove(
     typer.echo(f"removed {removed.id}: {removed.title}")
 
 
-@_friendly
+@friendly
 def serve_command(
     folder: Annotated[
         Path, typer.Argument(help="The output folder to serve.", show_default=True)

@@ -51,7 +51,7 @@ def _speak(text: str) -> _Outcome:
 
 
 @contextlib.contextmanager
-def _bare_main() -> Iterator[None]:
+def bare_main() -> Iterator[None]:
     """Start workers without the caller's main module.
 
     ``spawn``/``forkserver`` workers re-import ``__main__`` (the CLI script, and with it the
@@ -151,7 +151,7 @@ def synthesize_ordered(
                     on_done(index)
                 yield index, hit
                 continue
-            with _bare_main(), _signals_deferred():  # submit may start a worker
+            with bare_main(), _signals_deferred():  # submit may start a worker
                 future = pool.submit(_speak, text)
             yield index, future
 

@@ -226,11 +226,11 @@ def _front_end_in_child(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from audiobook.parallel import _bare_main, stop_workers
+    from audiobook.parallel import bare_main, stop_workers
 
     spawn = multiprocessing.get_context("spawn")
     args = (source, options, engine.needs_normalised_text, engine.max_chars, lexicon)
-    with _bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
+    with bare_main(), ProcessPoolExecutor(1, mp_context=spawn) as pool:
         try:
             return pool.submit(_front_end, *args).result()
         except BaseException:

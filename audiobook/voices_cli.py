@@ -8,14 +8,13 @@ voice with a progress bar (resumable, checksummed) or takes a file the user alre
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-F = TypeVar("F")
+from audiobook.cli_options import err, friendly
 
 voices_app = typer.Typer(
     help=(
@@ -35,26 +34,12 @@ voices_app = typer.Typer(
 )
 
 
-def _friendly(func: F) -> F:
-    """cli.friendly, looked up at call time: cli imports this module to register it."""
-
-    @functools.wraps(func)  # type: ignore[arg-type]
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from audiobook.cli import friendly
-
-        return friendly(func)(*args, **kwargs)  # type: ignore[type-var]
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _err(message: str) -> None:
-    from audiobook.cli import err
-
     err.print(message, markup=False)
 
 
 @voices_app.callback()
-@_friendly
+@friendly
 def voices(
     ctx: typer.Context,
     engine: Annotated[
@@ -76,10 +61,10 @@ def voices(
 
         rows: list[dict[str, Any]] = espeak_voices(locale)
     elif engine == "edge":
-        from audiobook import pipeline
         from audiobook.engines.edge import list_voices
+        from audiobook.paths import cache_root
 
-        found = list_voices(locale, cache_dir=pipeline.cache_root(), refresh=refresh)
+        found = list_voices(locale, cache_dir=cache_root(), refresh=refresh)
         rows = [
             {"name": v.get("ShortName"), "locale": v.get("Locale"), "gender": v.get("Gender")}
             for v in found
@@ -130,7 +115,7 @@ def piper_rows(locale: str | None) -> list[dict[str, Any]]:
 
 
 @voices_app.command("install")
-@_friendly
+@friendly
 def install(
     name: Annotated[
         str | None,
@@ -187,7 +172,6 @@ def _install_with_progress(name: str, quiet: bool) -> Any:
     )
 
     from audiobook import voice_store
-    from audiobook.cli import err
 
     if quiet:
         return voice_store.install(name)

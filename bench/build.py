@@ -57,6 +57,8 @@ from audiobook import engines, parallel, pipeline, profiles  # noqa: E402
 from audiobook.audio import BITRATE, assemble, ffmpeg_exe  # noqa: E402
 from audiobook.models import Segment  # noqa: E402
 from audiobook.publish import id3  # noqa: E402
+from audiobook.text.lexicon import load_lexicon  # noqa: E402
+from audiobook.text.script import script  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "corpus" / "seed-article.txt"
 #: espeak-ng reads Mandarin at about 3.9 characters a second (seed: 2,237 chars, 568 s).
@@ -186,7 +188,14 @@ def _choice() -> engines.Choice:
 
 def _segments(source: Path, choice: engines.Choice) -> tuple[pipeline.Prepared, Sequence[Segment]]:
     prepared = pipeline.prepare(source)
-    return prepared, pipeline._segments(prepared.article, choice.engine, None)
+    engine = choice.engine
+    segments = script(
+        prepared.article,
+        normalise=engine.needs_normalised_text,
+        max_chars=engine.max_chars,
+        lexicon=load_lexicon(None),
+    )
+    return prepared, segments
 
 
 def build_streamed(source: Path, out_dir: Path) -> tuple[float, Path]:

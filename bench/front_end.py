@@ -135,7 +135,8 @@ def _body_slots(text: str) -> list[int]:
 
 
 def _mid_word(text: str, at: int) -> bool:
-    from audiobook.text.analysis import cut, is_han
+    from audiobook.text.analysis import cut
+    from audiobook.text.chars import is_han
 
     if not (is_han(text[at - 1]) and is_han(text[at])):
         return False

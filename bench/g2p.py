@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pypinyin import Style, lazy_pinyin
 
-from audiobook.engines.espeak import phonemes
+from audiobook.engines.libespeak import phonemes
 
 _TONE = {"55": "1", "35": "2", "214": "3", "51": "4", "11": "5"}
 
@@ -47,7 +47,7 @@ def news(path: Path, show: bool) -> None:
     pypinyin: its syllables at the word. "told": what the offline voice is told after
     :func:`audiobook.text.polyphones.respell`: the told reading where a word is respelled,
     espeak-ng's own elsewhere."""
-    from audiobook.text.polyphones import _squash, _syllables, choices, pinyin_phonemes
+    from audiobook.text.polyphones import choices, pinyin_phonemes, squash_phonemes, tone_syllables
 
     right = {"espeak-ng own": 0, "pypinyin": 0, "told (after)": 0}
     n = 0
@@ -59,10 +59,10 @@ def news(path: Path, show: bool) -> None:
         start = sentence.index(word)
         end = start + len(word)
         n += 1
-        own = _squash(pinyin_phonemes(expected)) in _squash(phonemes(sentence))
+        own = squash_phonemes(pinyin_phonemes(expected)) in squash_phonemes(phonemes(sentence))
         syllables = []
         for run in re.finditer(r"[\u3400-\u9fff]+", sentence):
-            syllables += [""] * (run.start() - len(syllables)) + _syllables(run.group(0))
+            syllables += [""] * (run.start() - len(syllables)) + tone_syllables(run.group(0))
         py = tuple(syllables[start:end]) == expected
         flagged = [c for c in choices(sentence) if c.espeak and c.start < end and c.end > start]
         if flagged:

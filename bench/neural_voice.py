@@ -65,6 +65,8 @@ def child(engine_name: str, voice: str, mode: str, segments: int) -> None:
     """Speak the seed in this process (or its pool) and print the figures as JSON."""
     from audiobook import engines, parallel, pipeline, synth
     from audiobook.engines.base import VoiceSettings
+    from audiobook.text.lexicon import load_lexicon
+    from audiobook.text.script import script
 
     settings = VoiceSettings(engine_name, voice)
     cores = parallel.cpu_workers()
@@ -78,7 +80,12 @@ def child(engine_name: str, voice: str, mode: str, segments: int) -> None:
     else:
         engine = engines.create(settings)
     prepared = pipeline.prepare(SEED)
-    segs = pipeline._segments(prepared.article, engine, None)
+    segs = script(
+        prepared.article,
+        normalise=engine.needs_normalised_text,
+        max_chars=engine.max_chars,
+        lexicon=load_lexicon(None),
+    )
     if segments:
         segs = segs[:segments]
     start, cpu0 = time.perf_counter(), _cpu()

@@ -32,7 +32,7 @@ def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("words")))
-        folders = [wordstore._cache_dir(), pinyin.cache_folder()]
+        folders = [wordstore.cache_folder(), pinyin.cache_folder()]
         wordstore.release()
         wordstore.store()
         wordstore.release()

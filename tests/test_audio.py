@@ -14,8 +14,6 @@ from audiobook.audio import (
     FrameCounter,
     LoudnessTarget,
     Pauses,
-    _Encoder,
-    _Scanner,
     assemble,
     decode_file,
     decode_to_pcm,
@@ -23,6 +21,8 @@ from audiobook.audio import (
     read_gapless,
     trim,
 )
+from audiobook.audio.encode import Mp3Encoder
+from audiobook.audio.loudness import Scanner
 from audiobook.errors import EngineError, PublishError
 from audiobook.models import Segment, Speech
 
@@ -219,7 +219,7 @@ def test_the_verifier_hears_the_whole_mp3_from_its_first_frame(tmp_path: Path) -
     quiet = array.array("h", tone(12.0, 22050, lead=0, tail=0).pcm)
     pcm = tone(8.0, 22050, lead=0, tail=0).pcm + array.array("h", (s // 8 for s in quiet)).tobytes()
     out = tmp_path / "v.mp3"
-    encoder = _Encoder(out, 22050, "64k", None, measure=True)
+    encoder = Mp3Encoder(out, 22050, "64k", None, measure=True)
     for i in range(0, len(pcm), 8192):
         encoder.write(pcm[i : i + 8192])
     measured, frames = encoder.finish()
@@ -232,8 +232,8 @@ def test_the_verifier_hears_the_whole_mp3_from_its_first_frame(tmp_path: Path) -
 
 def test_a_background_scanner_measures_what_a_plain_one_does() -> None:
     speech = peaky(12.0)
-    plain = _Scanner(speech.sample_rate)
-    background = _Scanner(speech.sample_rate, background=True)
+    plain = Scanner(speech.sample_rate)
+    background = Scanner(speech.sample_rate, background=True)
     for scanner in (plain, background):
         for i in range(0, len(speech.pcm), 4096):
             scanner.write(speech.pcm[i : i + 4096])
@@ -243,7 +243,7 @@ def test_a_background_scanner_measures_what_a_plain_one_does() -> None:
 
 
 def test_killing_a_background_scanner_never_blocks_its_writers() -> None:
-    scanner = _Scanner(22050, background=True)
+    scanner = Scanner(22050, background=True)
     os.kill(scanner.proc.pid, signal.SIGSTOP)  # a scanner that has stopped reading
     try:
         chunk = b"\0" * 65536
@@ -263,9 +263,6 @@ def test_the_wheels_ffmpeg_comes_before_one_on_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A system ffmpeg may be years older than the one the project is tested with."""
-    from pydub import AudioSegment
-
-    monkeypatch.setattr(AudioSegment, "converter", AudioSegment.converter)
     old = tmp_path / "ffmpeg"
     old.write_text("#!/bin/sh\nexit 1\n")
     old.chmod(0o755)

@@ -181,7 +181,7 @@ class EdgeEngine:
         timeout = self.request_timeout_s or 30 + 0.25 * len(text)
         with _module_constant(edge_tts.communicate, "WSS_URL", self.endpoint):
             try:
-                mp3, raw, complete = asyncio.run(self._fetch(text, timeout))
+                mp3, raw, complete = asyncio.run(self.fetch(text, timeout))
             except Exception as exc:
                 error = _classify(exc, _host(self.endpoint), timeout)
                 if error is None:
@@ -216,7 +216,7 @@ class EdgeEngine:
             receive_timeout=self.receive_timeout_s,
         )
 
-    async def _fetch(self, text: str, timeout: float) -> tuple[bytes, list[dict[str, Any]], bool]:
+    async def fetch(self, text: str, timeout: float) -> tuple[bytes, list[dict[str, Any]], bool]:
         """MP3 bytes, raw boundary messages, and whether every turn really ended."""
         comm = self._communicate(text)
         audio = bytearray()
@@ -355,7 +355,7 @@ def probe(timeout_s: float = 4.0, *, voice: str = DEFAULT_VOICE) -> bool:
             break
         try:
             with _module_constant(edge_tts.communicate, "WSS_URL", engine.endpoint):
-                mp3, _, complete = asyncio.run(engine._fetch("你好。", left))
+                mp3, _, complete = asyncio.run(engine.fetch("你好。", left))
         except Exception:
             continue
         if complete and mp3:

@@ -131,9 +131,9 @@ def decode_page(data: bytes, source: str, http_charset: str | None = None) -> tu
             text = data.decode(codec, "replace")
             if text.count("\ufffd") <= max(3, len(text) // 200):
                 return text, codec
-    from audiobook.text.read import _decode  # the plain-text detection (GB18030/Big5/...)
+    from audiobook.text.read import decode_text  # the plain-text detection (GB18030/Big5/...)
 
-    return _decode(data, source)
+    return decode_text(data, source)
 
 
 def from_html(
@@ -141,9 +141,9 @@ def from_html(
 ) -> Document:
     """Extract the article from an HTML page's bytes (``source`` names it in errors)."""
     text, encoding = decode_page(data, source, http_charset)
-    from audiobook.text.read import _looks_binary
+    from audiobook.text.read import looks_binary
 
-    if "\x00" in text[:4096] or _looks_binary(text):
+    if "\x00" in text[:4096] or looks_binary(text):
         raise InputError(f"{source}: looks like a binary file, not a web page")
     tree = _parse(text, source)
     visible = list(_visible_lines(tree))

@@ -40,14 +40,14 @@ class Choice:
     source: str = "pypinyin"  # or "lexicon": the reading recorded in voices/lexicon.toml
 
 
-def _syllables(run: str) -> list[str]:
+def tone_syllables(run: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
     out = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
     return out if len(out) == len(run) else [""] * len(run)
 
 
-def _squash(mnemonics: str) -> str:
+def squash_phonemes(mnemonics: str) -> str:
     """espeak-ng mnemonics without stress marks and word ends, to compare two readings."""
     return re.sub(r"[',_|\s]", "", mnemonics)
 
@@ -55,7 +55,7 @@ def _squash(mnemonics: str) -> str:
 @lru_cache(maxsize=4096)
 def pinyin_phonemes(pinyin: tuple[str, ...]) -> str:
     """espeak-ng's phonemes for tone-numbered ``pinyin`` (its ``cmn-latn-pinyin`` voice)."""
-    from audiobook.engines.espeak import phonemes
+    from audiobook.engines.libespeak import phonemes
 
     # Neutral tone is written without a digit in that voice.
     text = " ".join(p[:-1] if p.endswith("5") else p for p in pinyin)
@@ -65,9 +65,9 @@ def pinyin_phonemes(pinyin: tuple[str, ...]) -> str:
 @lru_cache(maxsize=4096)
 def espeak_reads_as(word: str, pinyin: tuple[str, ...]) -> bool:
     """Does espeak-ng already read ``word`` as ``pinyin``?"""
-    from audiobook.engines.espeak import phonemes
+    from audiobook.engines.libespeak import phonemes
 
-    return _squash(phonemes(word)) == _squash(pinyin_phonemes(pinyin))
+    return squash_phonemes(phonemes(word)) == squash_phonemes(pinyin_phonemes(pinyin))
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +109,7 @@ def choices(text: str, *, check_espeak: bool = True) -> list[Choice]:
         found = list(pattern.finditer(chunk)) if pattern is not None else []
         if not found and not POLYPHONES.intersection(chunk):
             continue
-        syllables = _syllables(chunk)
+        syllables = tone_syllables(chunk)
         gaps: list[tuple[int, int]] = []
         pos = 0
         for m in found:

@@ -61,9 +61,9 @@ def decode(data: bytes, source: str = "<bytes>", *, max_bytes: int = MAX_BYTES) 
         raise InputError(f"{source}: larger than {max_bytes // (1024 * 1024)} MB; split it first")
     if not data.strip():
         raise InputError(f"{source}: is empty")
-    text, encoding = _decode(data, source)
+    text, encoding = decode_text(data, source)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if _looks_binary(text):
+    if looks_binary(text):
         raise InputError(f"{source}: looks like a binary file, not text")
     if source.lower().endswith((".md", ".markdown")):
         from audiobook.text.markdown import to_text
@@ -74,7 +74,9 @@ def decode(data: bytes, source: str = "<bytes>", *, max_bytes: int = MAX_BYTES) 
     return Document(text=text, encoding=encoding, source=source)
 
 
-def _decode(data: bytes, source: str) -> tuple[str, str]:
+def decode_text(data: bytes, source: str) -> tuple[str, str]:
+    """The text and its encoding, for plain text whose encoding nobody declared (a BOM, else
+    UTF-8, else the likelier of GB18030 and Big5): also what a web page falls back to."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -148,7 +150,7 @@ def _is_han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
 
 
-def _looks_binary(text: str) -> bool:
+def looks_binary(text: str) -> bool:
     """Control characters or U+FFFD in more than a few places: bytes that are not text.
 
     Private-use characters count only when they are a large part of the text: GBK-era Chinese

@@ -166,7 +166,7 @@ def _dict_path() -> Path:
     return Path(chosen) if chosen else Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
 
 
-def _cache_dir() -> Path | None:
+def cache_folder() -> Path | None:
     try:
         source = _dict_path()
     except AttributeError:
@@ -177,7 +177,7 @@ def _cache_dir() -> Path | None:
 @lru_cache(maxsize=1)
 def store() -> Store:
     """The store, opened from the cache, or built (about two seconds, once) and cached."""
-    return open_or_build(_cache_dir(), _open, _build, _save)
+    return open_or_build(cache_folder(), _open, _build, _save)
 
 
 @lru_cache(maxsize=1)
@@ -224,7 +224,7 @@ def _generic_tables(
     words: Mapping[str, int],
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float], float]:
     """Unigram, bigram and word-end weights of a character model of running text."""
-    from audiobook.text.analysis import CLASSIFIERS, lm_class
+    from audiobook.text.chars import CLASSIFIERS, lm_class
 
     uni: dict[str, float] = {}
     bi: dict[str, float] = {}

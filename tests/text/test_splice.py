@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.text import splice
+from audiobook.text import splice, splice_model
 from audiobook.text.clean import clean
 from tests.text.conftest import news_fixtures
 
@@ -95,7 +95,7 @@ def test_real_clean_news_loses_nothing_sampled() -> None:
 
 def test_quotes_left_unpaired_by_a_cut_are_counted_per_paragraph() -> None:
     text = "上一段“完整”。\n他说：“今年很好。”又说“我们家少爷”来了\n下一段。"
-    quotes = splice._Quotes(text)
+    quotes = splice_model.Quotes(text)
     cut = text.index("又")
     assert quotes.imbalance(cut, cut) == 0
     assert quotes.imbalance(cut, cut + 7) == 1  # leaves “ without its ”

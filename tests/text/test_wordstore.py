@@ -71,7 +71,7 @@ def test_the_store_is_built_once_then_opened_from_the_cache(
     wordstore.release()
     try:
         built = wordstore.store()
-        folder = wordstore._cache_dir()
+        folder = wordstore.cache_folder()
         assert folder is not None and folder.parent == tmp_path / "audiobook"
         assert sorted(p.name for p in folder.iterdir()) == [
             "bigram.marisa", "bigram.values", "tables", "words.marisa", "words.values",
@@ -92,7 +92,7 @@ def test_a_damaged_store_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     wordstore.release()
     try:
         good = wordstore.store().words.get("记者")
-        folder = wordstore._cache_dir()
+        folder = wordstore.cache_folder()
         assert folder is not None
         values = array("q", (folder / "words.values").read_bytes())
         (folder / "words.values").write_bytes(values[:-1].tobytes())  # one value short
