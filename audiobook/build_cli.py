@@ -13,15 +13,22 @@ import typer
 from audiobook import pipeline, profiles
 from audiobook.cli_options import (
     ArticleArg,
+    BaseUrlOpt,
+    ConcurrencyOpt,
     ConvertOpt,
     DaisyOpt,
     DropOpt,
+    EngineOpt,
     EpubOpt,
     KeepOpt,
     KeywordFileOpt,
     KeywordOpt,
     M4bOpt,
     NoCacheOpt,
+    OutputOpt,
+    ProfileOpt,
+    QuietOpt,
+    RateOpt,
     clean_options,
     err,
     friendly,
@@ -32,31 +39,20 @@ from audiobook.cli_progress import RichReporter
 @friendly
 def build(
     article: ArticleArg,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output folder for episodes and feed.xml.")
-    ] = Path("output"),
-    profile: Annotated[
-        str,
-        typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
-    ] = profiles.DEFAULT_PROFILE,
-    engine: Annotated[
-        str | None,
-        typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
-    ] = None,
+    output: OutputOpt = Path("output"),
+    profile: ProfileOpt = profiles.DEFAULT_PROFILE,
+    engine: EngineOpt = None,
     voice: Annotated[
         str | None,
         typer.Option("--voice", help="Override the voice, e.g. zh-CN-XiaoxiaoNeural or cmn."),
     ] = None,
-    rate: Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")] = None,
+    rate: RateOpt = None,
     pitch: Annotated[str | None, typer.Option("--pitch", help="Pitch, e.g. -5Hz.")] = None,
     volume: Annotated[str | None, typer.Option("--volume", help="Volume, e.g. +0%.")] = None,
     title: Annotated[
         str | None, typer.Option("--title", help="Episode title (default: the article's).")
     ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
-    ] = None,
+    base_url: BaseUrlOpt = None,
     replace: Annotated[
         str | None,
         typer.Option(
@@ -66,10 +62,7 @@ def build(
             "episode.",
         ),
     ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
-    ] = None,
+    concurrency: ConcurrencyOpt = None,
     give_up_after: Annotated[
         float | None,
         typer.Option(
@@ -111,7 +104,7 @@ def build(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode as one JSON object on stdout.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build an episode from ARTICLE and add it to the feed in the output folder.
 

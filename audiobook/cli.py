@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from audiobook import __version__, pipeline
+from audiobook.batch_cli import batch_command
 from audiobook.build_cli import build
 from audiobook.cli_options import (
     ArticleArg,
@@ -272,3 +273,4 @@ app.add_typer(feed_app, name="feed")
 app.command("serve")(serve_command)
 app.command("edition")(edition_command)
 app.add_typer(voices_app, name="voices")
+app.command("batch")(batch_command)

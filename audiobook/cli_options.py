@@ -123,6 +123,30 @@ M4bOpt = Annotated[
 ]
 
 
+#: Options build and edition share: where, which voice, how fast, how quietly.
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="Output folder for episodes and feed.xml.")
+]
+ProfileOpt = Annotated[
+    str,
+    typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
+]
+RateOpt = Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+
+
 KeepOpt = Annotated[
     list[str] | None,
     typer.Option("--keep", help="Turn a cleaning rule off for this run (repeatable)."),

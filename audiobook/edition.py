@@ -43,9 +43,12 @@ class EditionResult:
     skipped: tuple[dict[str, str], ...]
 
 
-def expand_sources(arguments: Sequence[str], list_files: Sequence[Path] = ()) -> list[str]:
+def expand_sources(
+    arguments: Sequence[str], list_files: Sequence[Path] = (), *, command: str = "an edition"
+) -> list[str]:
     """The articles named by ``arguments`` (files, URLs, folders) and ``list_files`` (one
-    article a line, ``#`` comments), in order; a folder's articles sorted by name."""
+    article a line, ``#`` comments), in order; a folder's articles sorted by name. None at
+    all is an InputError naming ``command`` (an edition, a batch)."""
     sources: list[str] = []
     for list_file in list_files:
         try:
@@ -72,7 +75,7 @@ def expand_sources(arguments: Sequence[str], list_files: Sequence[Path] = ()) ->
         else:
             sources.append(argument)
     if not sources:
-        raise InputError("an edition needs at least one article")
+        raise InputError(f"{command} needs at least one article")
     return sources
 
 

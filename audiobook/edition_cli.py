@@ -16,15 +16,22 @@ import typer
 
 from audiobook import edition, pipeline, profiles
 from audiobook.cli_options import (
+    BaseUrlOpt,
+    ConcurrencyOpt,
     ConvertOpt,
     DaisyOpt,
     DropOpt,
+    EngineOpt,
     EpubOpt,
     KeepOpt,
     KeywordFileOpt,
     KeywordOpt,
     M4bOpt,
     NoCacheOpt,
+    OutputOpt,
+    ProfileOpt,
+    QuietOpt,
+    RateOpt,
     clean_options,
     err,
     friendly,
@@ -57,27 +64,13 @@ def edition_command(
         bool,
         typer.Option("--skip-failed", help="Leave out an article that cannot be read, and say so."),
     ] = False,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Output folder for episodes and feed.xml.")
-    ] = Path("output"),
-    profile: Annotated[
-        str,
-        typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
-    ] = profiles.DEFAULT_PROFILE,
-    engine: Annotated[
-        str | None,
-        typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
-    ] = None,
+    output: OutputOpt = Path("output"),
+    profile: ProfileOpt = profiles.DEFAULT_PROFILE,
+    engine: EngineOpt = None,
     voice: Annotated[str | None, typer.Option("--voice", help="Override the voice.")] = None,
-    rate: Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Public URL prefix of enclosures (default: relative)."),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", min=1, max=32, help="Parallel requests to a network voice."),
-    ] = None,
+    rate: RateOpt = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
     no_cache: NoCacheOpt = False,
     keep: KeepOpt = None,
     drop: DropOpt = None,
@@ -90,7 +83,7 @@ def edition_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the episode and each article's record as JSON.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build one episode from many articles: a rundown chapter (title, date, headlines), then a
     chapter per article with its sections nested below.

@@ -36,7 +36,14 @@ from audiobook.publish.store import DISK_ERRNOS, EpisodeRecord, FeedSettings, St
 from audiobook.publish.store import staging as stage_folder
 from audiobook.publish.transcript import write_srt, write_vtt
 from audiobook.publish.urls import public_url
-from audiobook.synth import Fallback, FallbackUse, RetryPolicy, SegmentCache, synthesize_iter
+from audiobook.synth import (
+    Fallback,
+    FallbackUse,
+    RetryPolicy,
+    SegmentCache,
+    SentenceStore,
+    synthesize_iter,
+)
 from audiobook.text.convert import DEFAULT_PROFILE as DEFAULT_CONVERSION
 
 LEAD_TITLE_MAX = 40
@@ -326,8 +333,7 @@ def build(
         segments = _segments(prepared.article, choice.engine, options.lexicon)
     _check_size(prepared.document.source, segments, options.output)
     title = episode_title(prepared, options.title)
-    cache_dir = options.cache_dir or cache_root() / "segments"
-    cache = SegmentCache(cache_dir) if options.cache else None
+    cache = sentence_store(options)
     store = Store(options.output)
     stage = contextlib.ExitStack()
     try:
@@ -342,6 +348,15 @@ def build(
     return result
 
 
+def sentence_store(options: BuildOptions) -> SentenceStore | None:
+    """The sentence cache a build with ``options`` reads and fills (None with ``--no-cache``):
+    ``options.cache_dir``, else the user's cache. ``audiobook batch --cluster`` hands the
+    same store to its workers, so the build that follows them finds every sentence there."""
+    if not options.cache:
+        return None
+    return SegmentCache(options.cache_dir or cache_root() / "segments")
+
+
 def _speak_and_publish(
     staging: Path,
     store: Store,
@@ -349,7 +364,7 @@ def _speak_and_publish(
     segments: tuple[Segment, ...],
     title: str,
     choice: engines.Choice,
-    cache: SegmentCache | None,
+    cache: SentenceStore | None,
     options: BuildOptions,
     report: Reporter,
     retry: RetryPolicy,

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from audiobook import ordered, parallel
 from audiobook.engines.base import Engine, VoiceSettings
@@ -56,6 +56,7 @@ __all__ = [
     "FallbackUse",
     "RetryPolicy",
     "SegmentCache",
+    "SentenceStore",
     "cache_key",
     "synthesize_all",
     "synthesize_iter",
@@ -89,15 +90,48 @@ def cache_key(settings: VoiceSettings, text: str, *, engine: Engine | None = Non
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@runtime_checkable
+class SentenceStore(Protocol):
+    """Where spoken sentences are kept by :func:`cache_key`: the one thing a build and a
+    cluster's workers share (``audiobook batch --cluster``). :class:`SegmentCache` keeps them
+    in a folder (local, or a shared file system every worker mounts); an object store (S3,
+    GCS) can keep them as objects, as long as a reader never sees half an entry."""
+
+    def get(self, key: str) -> Speech | None:
+        """The speech stored under ``key``, or None (missing, or not written whole)."""
+        ...
+
+    def put(self, key: str, speech: Speech) -> None:
+        """Store ``speech`` under ``key``; readers see all of it or nothing."""
+        ...
+
+    def has(self, key: str) -> bool:
+        """Is a whole entry stored under ``key``? (Cheaper than :meth:`get`: no audio read.)"""
+        ...
+
+
 class SegmentCache:
-    """PCM + timings per cache key, one small pair of files each, written atomically.
+    """PCM + timings per cache key, one small pair of files each, written atomically: the
+    file-system :class:`SentenceStore`.
 
     The JSON is written last and records the PCM's length, so a pair half-written by an
-    interrupted build (or two builds racing) reads as a miss, never as wrong audio.
+    interrupted build (or two builds racing) reads as a miss, never as wrong audio. It holds
+    nothing but its folder, so it pickles: a cluster's workers are handed the same store.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def __repr__(self) -> str:
+        return f"SegmentCache({str(self.root)!r})"
+
+    def has(self, key: str) -> bool:
+        pcm_path, meta_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            return bool(pcm_path.stat().st_size == meta.get("bytes"))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return False
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]
@@ -172,7 +206,7 @@ class Fallback:
             return [self._used[k] for k in sorted(self._used)]
 
     def speak(
-        self, seg: Segment, cause: EngineError, sample_rate: int, cache: SegmentCache | None
+        self, seg: Segment, cause: EngineError, sample_rate: int, cache: SentenceStore | None
     ) -> Speech:
         text = seg.spoken_text
         if self.engine.needs_normalised_text:
@@ -231,7 +265,7 @@ def synthesize_iter(
     settings: VoiceSettings,
     segments: Sequence[Segment],
     *,
-    cache: SegmentCache | None = None,
+    cache: SentenceStore | None = None,
     on_done: Callable[[Segment], None] | None = None,
     retry: RetryPolicy | None = None,
     concurrency: int | None = None,

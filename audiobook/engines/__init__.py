@@ -16,6 +16,16 @@ from audiobook.errors import ConfigError
 if TYPE_CHECKING:  # profiles checks its settings with engines.base: no import cycle
     from audiobook.profiles import Profile
 
+__all__ = [
+    "OFFLINE_ENGINES",
+    "PROBE_TIMEOUT_S",
+    "Choice",
+    "Engine",
+    "VoiceSettings",
+    "choose",
+    "create",
+]
+
 #: How long ``auto`` waits for the Microsoft service before choosing the offline voice.
 PROBE_TIMEOUT_S = 4.0
 #: Engines that need no network, and so may speak what a network voice could not

@@ -19,6 +19,13 @@ from audiobook.errors import InputError
 from audiobook.models import Document
 from audiobook.text.read import MAX_BYTES, decode, read_bytes
 
+__all__ = [
+    "MAX_INFLATED",
+    "from_bytes",
+    "is_url",
+    "load",
+]
+
 _URL = re.compile(r"^https?://", re.I)
 #: The most a DOCX or EPUB may unpack to (books with pictures are tens of MB).
 MAX_INFLATED = 10 * MAX_BYTES

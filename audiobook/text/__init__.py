@@ -11,6 +11,10 @@ Stages, one module each, in pipeline order:
 
 import unicodedata
 
+__all__ = [
+    "has_letter_or_number",
+]
+
 
 def has_letter_or_number(s: str) -> bool:
     """Does ``s`` hold a letter or a number (Unicode category L* or N*), i.e. something to say?

@@ -68,6 +68,14 @@ from audiobook.text.spoken import (
     talks_score,
 )
 
+__all__ = [
+    "Reading",
+    "Rule",
+    "normalise",
+    "normalise_with_readings",
+    "readings",
+]
+
 
 @dataclass(frozen=True)
 class Reading:

@@ -94,8 +94,12 @@ def readings_digest() -> str:
 def choices(text: str, *, check_espeak: bool = True) -> list[Choice]:
     """Every word of ``text`` with a reading to decide: a word of the lexicon (its recorded
     pinyin), else a jieba word holding a polyphone (pypinyin's reading in context).
-    ``espeak`` says whether the offline voice must be told it."""
-    import jieba
+    ``espeak`` says whether the offline voice must be told it.
+
+    Words are cut by the word store's tokenizer (jieba's segmentation over a memory-mapped
+    dictionary): jieba's own would load its dictionary in every process that speaks, some
+    four seconds each, and log that on stderr."""
+    from audiobook.text.wordstore import tokenizer
 
     recorded, pattern = _lexicon()
     out: list[Choice] = []
@@ -121,7 +125,7 @@ def choices(text: str, *, check_espeak: bool = True) -> list[Choice]:
             if not POLYPHONES.intersection(chunk[a:b]):
                 continue
             pos = a
-            for word in jieba.cut(chunk[a:b], HMM=False):
+            for word in tokenizer().cut(chunk[a:b], HMM=False):
                 start, pos = pos, pos + len(word)
                 if POLYPHONES.intersection(word) and all(syllables[start:pos]):
                     add(run.start() + start, word, tuple(syllables[start:pos]), "pypinyin")

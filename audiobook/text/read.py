@@ -18,6 +18,15 @@ from pathlib import Path
 from audiobook.errors import InputError
 from audiobook.models import Document
 
+__all__ = [
+    "MAX_BYTES",
+    "decode",
+    "decode_text",
+    "looks_binary",
+    "read_bytes",
+    "read_source",
+]
+
 #: Larger than any article or book we mean to speak (a 10-hour book is ~1.5 MB of UTF-8).
 MAX_BYTES = 20 * 1024 * 1024
 

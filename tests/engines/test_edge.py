@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +97,22 @@ def test_slow_service_still_gives_the_whole_audio(make_edge_service: Callable) -
     slow = engine().synthesize(TEXT)
     service.default_mode = "normal"
     assert slow.pcm == engine().synthesize(TEXT).pcm
+
+
+def test_a_paced_fake_answers_no_sooner_than_its_pace_times_the_audio(
+    make_edge_service: Callable,
+) -> None:
+    """The fake's ``pace`` (bench/batch.py's network-bound voice): service time in proportion
+    to the speech, the same audio."""
+    service = make_edge_service()
+    quick = engine().synthesize(TEXT)  # rendered now; later answers come from its memory
+    service.pace = 0.5
+    started = time.monotonic()
+    paced = engine().synthesize(TEXT)
+    waited = time.monotonic() - started
+    audio_s = len(paced.pcm) / 2 / paced.sample_rate
+    assert paced.pcm == quick.pcm
+    assert waited >= 0.5 * audio_s * 0.95  # the service's MP3 is a frame or two longer
 
 
 @pytest.mark.parametrize("mode", ["drop", "reset"])

@@ -160,6 +160,7 @@ class FakeEdgeService:
         clock_skew_s: float = 0.0,
         retry_after_s: int | None = None,
         ffmpeg: str | None = None,
+        pace: float = 0.0,
     ) -> None:
         if default_mode not in MODES:
             raise ValueError(f"unknown mode {default_mode!r}; one of {MODES}")
@@ -174,6 +175,10 @@ class FakeEdgeService:
         #: five-minute window are refused with 403 and a Date header, as the service does.
         self.clock_skew_s = clock_skew_s
         self.retry_after_s = retry_after_s
+        #: Seconds of service time per second of audio answered (0: as fast as it can): a
+        #: network voice whose time is spent in the service, proportional to the speech, as
+        #: the real one's is (benchmarks of scaling out measure against it).
+        self.pace = pace
         self.stats = Stats()
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
@@ -391,6 +396,8 @@ class FakeEdgeService:
             return
 
         rendered = await self._render(req)
+        if self.pace > 0:
+            await asyncio.sleep(self.pace * len(rendered.mp3) / BYTES_PER_SECOND)
         chunks = [
             rendered.mp3[i : i + CHUNK_BYTES] for i in range(0, len(rendered.mp3), CHUNK_BYTES)
         ]
@@ -572,6 +579,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=float, default=1.0, help="seconds before a late answer")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clock-skew", type=float, default=0.0, help="seconds")
+    parser.add_argument(
+        "--pace", type=float, default=0.0, help="seconds of service time per second of audio"
+    )
     args = parser.parse_args(argv)
     service = FakeEdgeService(
         host=args.host,
@@ -584,6 +594,7 @@ def main(argv: list[str] | None = None) -> None:
         delay_s=args.delay,
         seed=args.seed,
         clock_skew_s=args.clock_skew,
+        pace=args.pace,
     ).start()
     print(f"export AUDIOBOOK_EDGE_ENDPOINT='{service.endpoint}'", flush=True)
     print(f"export AUDIOBOOK_EDGE_VOICES_URL='{service.voices_url}'", flush=True)
