@@ -6,7 +6,8 @@ stderr and a non-zero exit; tracebacks are for our bugs only, and only with
 ``AUDIOBOOK_DEBUG=1`` (:mod:`audiobook.cli_options`).
 
 This module assembles the app: the small commands live here, the larger ones in their own
-modules (:mod:`audiobook.build_cli`, :mod:`audiobook.edition_cli`, :mod:`audiobook.feed_cli`),
+modules (:mod:`audiobook.build_cli`, :mod:`audiobook.edition_cli`, :mod:`audiobook.feed_cli`,
+:mod:`audiobook.voices_cli`),
 which share options and error handling through :mod:`audiobook.cli_options`, not this module.
 """
 
@@ -16,7 +17,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -36,6 +37,7 @@ from audiobook.cli_options import (
 )
 from audiobook.edition_cli import edition_command
 from audiobook.feed_cli import feed_app, serve_command
+from audiobook.voices_cli import voices_app
 
 app = typer.Typer(
     name="audiobook",
@@ -262,58 +264,6 @@ def m4b(
     print(pipeline.make_m4b(output, episode))
 
 
-@app.command()
-@friendly
-def voices(
-    engine: Annotated[
-        str, typer.Option("--engine", help="Which engine's voices: edge or espeak.")
-    ] = "edge",
-    locale: Annotated[
-        str | None, typer.Option("--locale", help="Only this locale or language (zh-CN, zh).")
-    ] = "zh-CN",
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
-    """List the voices a profile or --voice can name.
-
-    The edge list is cached on disk; offline, the cached list is shown and a note says so.
-
-    Examples:
-
-      audiobook voices
-
-      audiobook voices --locale zh --json
-
-      audiobook voices --engine espeak
-    """
-    if engine == "espeak":
-        from audiobook.engines.espeak import list_voices as espeak_voices
-
-        rows: list[dict[str, Any]] = espeak_voices(locale)
-        note = None
-    elif engine == "edge":
-        from audiobook.engines.edge import list_voices
-
-        found = list_voices(locale, cache_dir=pipeline.cache_root(), refresh=refresh)
-        rows = [
-            {"name": v.get("ShortName"), "locale": v.get("Locale"), "gender": v.get("Gender")}
-            for v in found
-        ]
-        note = found.note
-    else:
-        err.print("error: --engine must be edge or espeak", markup=False)
-        raise typer.Exit(2)
-    if note:
-        err.print(f"note: {note}", markup=False)
-    if as_json:
-        print(json.dumps(rows, ensure_ascii=False))
-        return
-    for row in rows:
-        print(f"{row['name']}\t{row['locale']}\t{row.get('gender') or ''}")
-
-
 def main() -> None:
     """Entry point of the ``audiobook`` script."""
     app()
@@ -322,4 +272,5 @@ def main() -> None:
 app.add_typer(feed_app, name="feed")
 app.command("serve")(serve_command)
 app.command("edition")(edition_command)
+app.add_typer(voices_app, name="voices")
 app.command("batch")(batch_command)

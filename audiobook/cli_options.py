@@ -133,7 +133,8 @@ ProfileOpt = Annotated[
     typer.Option("--profile", "-p", help="Voice profile: a name in voices/ or a .toml path."),
 ]
 EngineOpt = Annotated[
-    str | None, typer.Option("--engine", help="Override the engine: auto, edge or espeak.")
+    str | None,
+    typer.Option("--engine", help="Override the engine: auto, edge, espeak or piper."),
 ]
 RateOpt = Annotated[str | None, typer.Option("--rate", help="Speaking rate, e.g. +10%.")]
 BaseUrlOpt = Annotated[

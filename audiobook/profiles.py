@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-ENGINES = ("auto", "edge", "espeak")
+ENGINES = ("auto", "edge", "espeak", "piper")
 DEFAULT_PROFILE = "auto"
 
 
@@ -56,10 +56,13 @@ class Profile:
         by the caller; default: the profile's own engine)."""
         return self.settings if engine is None else replace(self.settings, engine=engine)
 
-    def offline_settings(self, engine: str = "espeak") -> VoiceSettings:
+    def offline_settings(self, engine: str = "espeak", voice: str | None = None) -> VoiceSettings:
         """The settings of the offline voice with this profile's rate, pitch and volume:
-        ``auto`` without the service, and ``--fallback``."""
-        return replace(self.settings, engine=engine, voice=self.offline_voice)
+        ``auto`` without the service, and ``--fallback``. ``offline_voice`` names an espeak-ng
+        voice; a Piper one is ``voice``, or (empty) the installed Mandarin voice."""
+        if voice is None:
+            voice = self.offline_voice if engine == "espeak" else ""
+        return replace(self.settings, engine=engine, voice=voice)
 
 
 def _shipped() -> dict[str, str]:
@@ -125,6 +128,8 @@ def with_overrides(profile: Profile, **overrides: str | None) -> Profile:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}")
     if given.get("engine") == "espeak" and "voice" not in given and profile.engine != "espeak":
         given["voice"] = profile.offline_voice
+    if given.get("engine") == "piper" and "voice" not in given and profile.engine != "piper":
+        given["voice"] = ""  # the installed Mandarin voice
     return replace(profile, settings=replace(profile.settings, **given))
 
 

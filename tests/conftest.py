@@ -65,6 +65,8 @@ def _isolate(patch: pytest.MonkeyPatch, cache: Path, stores: list[Path]) -> None
     session's derived stores), so nothing talks to Microsoft or shares the user's cache."""
     patch.setenv(ENDPOINT_ENV, f"ws://127.0.0.1:{closed_port()}/edge/v1?x=1")
     patch.setenv("XDG_CACHE_HOME", str(cache))
+    # Installed neural voices too: the user's own would change what ``auto`` picks.
+    patch.setenv("AUDIOBOOK_DATA_DIR", str(cache / "data"))
     (cache / "audiobook").mkdir()
     for folder in stores:
         (cache / "audiobook" / folder.name).symlink_to(folder, target_is_directory=True)

@@ -30,7 +30,7 @@ __all__ = [
 PROBE_TIMEOUT_S = 4.0
 #: Engines that need no network, and so may speak what a network voice could not
 #: (``--fallback``).
-OFFLINE_ENGINES = ("espeak",)
+OFFLINE_ENGINES = ("espeak", "piper")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ def create(settings: VoiceSettings, *, concurrency: int | None = None) -> Engine
         from audiobook.engines.espeak import EspeakEngine
 
         return EspeakEngine(settings)
+    if settings.engine == "piper":
+        from audiobook.engines.piper import PiperEngine
+
+        return PiperEngine(settings, concurrency=concurrency)
     if settings.engine == "edge":
         from audiobook.engines.edge import EdgeEngine
 
@@ -64,8 +68,14 @@ def choose(
     *,
     concurrency: int | None = None,
     probe: Callable[[float], bool] | None = None,
+    neural_voice: Callable[[], str | None] | None = None,
 ) -> Choice:
-    """One engine for the build, and a sentence saying why (printed on stderr, recorded)."""
+    """One engine for the build, and a sentence saying why (printed on stderr, recorded).
+
+    ``auto`` prefers, in order: the Microsoft voice when the service answers; an installed
+    neural offline Mandarin voice (Piper; ``neural_voice`` finds it, injectable for tests);
+    espeak-ng, which is always there.
+    """
     if profile.engine != "auto":
         chosen = profile.voice_settings()
         return Choice(create(chosen, concurrency=concurrency), f"profile {profile.name}")
@@ -77,6 +87,26 @@ def choose(
         chosen = profile.voice_settings("edge")
         reason = "the Microsoft speech service answered"
     else:
-        chosen = profile.offline_settings()
-        reason = f"the Microsoft speech service did not answer within {PROBE_TIMEOUT_S:g} s"
+        silent = f"the Microsoft speech service did not answer within {PROBE_TIMEOUT_S:g} s"
+        found = (neural_voice or installed_neural_voice)()
+        if found:
+            chosen = profile.offline_settings("piper", voice=found)
+            reason = f"{silent}; {found} is an installed neural offline voice (before espeak-ng)"
+        else:
+            chosen = profile.offline_settings()
+            reason = (
+                f"{silent}; no neural offline Mandarin voice is installed, so espeak-ng "
+                "(audiobook voices install zh_CN-huayan-medium for a better one)"
+            )
     return Choice(create(chosen, concurrency=concurrency), reason)
+
+
+def installed_neural_voice() -> str | None:
+    """The installed Piper Mandarin voice, if the piper extra is there to speak it."""
+    import importlib.util
+
+    if importlib.util.find_spec("piper") is None:
+        return None
+    from audiobook.voice_store import mandarin_voice
+
+    return mandarin_voice()

@@ -36,6 +36,11 @@ _EDGE_VOICE = re.compile(
     r"|Microsoft Server Speech Text to Speech Voice \([^()]+, [^()]+\)"
 )
 
+#: A Piper voice file's name (``zh_CN-huayan-medium``; any name a user's own file has), with
+#: an optional ``:speaker`` of a multi-speaker voice. Whether it is installed is asked when
+#: the engine is made (``voice_store.resolve``), which says how to install it.
+_PIPER_VOICE = re.compile(r"[\w.+-]+(:[\w.+-]+)?")
+
 
 def relative_value(name: str, value: str) -> int:
     """The signed number in an edge-style relative setting (``+10%`` -> 10), for engines
@@ -94,6 +99,12 @@ def check_voice_name(engine: str, voice: str) -> None:
             raise ConfigError(
                 f"{voice!r} is not a Microsoft voice name (like zh-CN-YunyangNeural; "
                 "`audiobook voices` lists them)"
+            )
+    elif engine == "piper":
+        if not _PIPER_VOICE.fullmatch(voice):
+            raise ConfigError(
+                f"{voice!r} is not a Piper voice name (like zh_CN-huayan-medium, or "
+                "NAME:SPEAKER for a multi-speaker voice; `audiobook voices --engine piper`)"
             )
     elif engine == "espeak":
         known = espeak_voice_names()
