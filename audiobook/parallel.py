@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import signal
 import sys
 import types
@@ -24,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from audiobook import ordered
+from audiobook.cores import cpu_workers
 from audiobook.engines.base import Engine, VoiceSettings
 from audiobook.errors import EngineError
 from audiobook.models import Speech
@@ -81,14 +81,6 @@ def _signals_deferred() -> Iterator[None]:
         yield
     finally:
         mask(signal.SIG_SETMASK, previous)
-
-
-def cpu_workers() -> int:
-    """Cores this process may use (affinity-aware where the OS says)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def worth_a_pool(engine: Engine, segments: int) -> bool:

@@ -6,17 +6,15 @@ installed once, used offline by every build after. The catalogue is data shipped
 package (``audiobook/data/piper_voices.json``: official release URLs, sizes and digests),
 replaceable with ``$AUDIOBOOK_VOICE_CATALOGUE`` (a mirror, or a test's local server).
 
-An install is all or nothing: files are fetched and checked as ``.part`` files, the voice is
-loaded and made to speak, and only then moved into place.
+Installing (fetching, checking, placing) is :mod:`audiobook.voice_install`'s: it needs the
+engine to hear a voice speak, and the engine needs this module to find its files, so the
+store stays below both.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +29,49 @@ CATALOGUE_ENV = "AUDIOBOOK_VOICE_CATALOGUE"
 MANDARIN_SUGGESTION = "zh_CN-huayan-medium"
 
 Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class VoiceFiles:
+    """An installed voice: its model and config, and what the config says about it."""
+
+    name: str
+    model: Path
+    config: Path
+    language: str
+    quality: str
+    sample_rate: int
+    speakers: dict[str, int]
+    phoneme_type: str
+    espeak_voice: str
+
+    @property
+    def mandarin(self) -> bool:
+        return self.language.lower().startswith("zh")
+
+
+def read_config(model: Path, name: str | None = None) -> VoiceFiles:
+    """What a voice's ``.onnx.json`` says (language, rate, speakers); ConfigError if it is
+    missing or is not a Piper config."""
+    config = model.with_name(model.name + ".json")
+    try:
+        raw: dict[str, Any] = json.loads(config.read_text("utf-8"))
+        language = raw.get("language", {}).get("code") or raw["espeak"]["voice"]
+        return VoiceFiles(
+            name=name or model.name.removesuffix(".onnx"),
+            model=model,
+            config=config,
+            language=str(language),
+            quality=str(raw.get("audio", {}).get("quality", "")),
+            sample_rate=int(raw["audio"]["sample_rate"]),
+            speakers={str(k): int(v) for k, v in (raw.get("speaker_id_map") or {}).items()},
+            phoneme_type=str(raw.get("phoneme_type", "espeak")),
+            espeak_voice=str(raw.get("espeak", {}).get("voice", "")),
+        )
+    except FileNotFoundError:
+        raise ConfigError(f"{config}: a Piper voice needs its config beside the model") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{config}: not a Piper voice config ({exc})") from None
 
 
 def data_dir() -> Path:
@@ -102,11 +143,9 @@ def catalogue() -> dict[str, CatalogueVoice]:
         raise ConfigError(f"the voice catalogue {where} is unreadable: {exc}") from None
 
 
-def installed() -> list[Any]:
-    """The installed voices (:class:`audiobook.engines.piper.VoiceFiles`), by name; a voice
+def installed() -> list[VoiceFiles]:
+    """The installed voices (:class:`VoiceFiles`), by name; a voice
     whose config is missing or broken is skipped (``voices`` lists it as broken)."""
-    from audiobook.engines.piper import read_config
-
     found = []
     folder = voices_dir()
     if folder.is_dir():
@@ -127,11 +166,9 @@ def mandarin_voice() -> str | None:
     return zh[0].name if zh else None
 
 
-def resolve(name: str) -> Any:
+def resolve(name: str) -> VoiceFiles:
     """The installed voice ``name`` (empty: the installed Mandarin voice); ConfigError saying
     how to install it otherwise."""
-    from audiobook.engines.piper import read_config
-
     if not name:
         name = mandarin_voice() or ""
         if not name:
@@ -155,75 +192,6 @@ def _catalogue_names() -> set[str]:
         return set(catalogue())
     except ConfigError:
         return set()
-
-
-def install_from_file(model: Path) -> Any:
-    """Install a voice the user already has (``NAME.onnx`` with ``NAME.onnx.json`` beside
-    it), after checking that it loads and speaks. Returns its VoiceFiles."""
-    from audiobook.engines.piper import check_loads, read_config
-
-    if model.suffix != ".onnx" or not model.is_file():
-        raise ConfigError(f"{model}: expected a Piper voice model file (NAME.onnx)")
-    files = read_config(model)
-    check_loads(files)
-    return _place(files.name, [files.model, files.config])
-
-
-def install(name: str, *, progress: Progress | None = None) -> Any:
-    """Download a catalogue voice, verify every file, check it speaks, and install it."""
-    from audiobook import download
-    from audiobook.engines.piper import check_loads, read_config
-
-    voices = catalogue()
-    if name not in voices:
-        known = ", ".join(sorted(voices))
-        raise ConfigError(f"no voice {name!r} in the catalogue (known: {known})")
-    entry = voices[name]
-    # Partial downloads are kept in the data folder (not a temp dir) so a rerun resumes them.
-    staging = data_dir() / "downloads" / name
-    fetched = []
-    for item in entry.files:
-        algorithm, digest = ("sha256", item.sha256) if item.sha256 else ("md5", item.md5)
-        if not digest:
-            raise ConfigError(f"the catalogue gives no checksum for {item.url}")
-        report = None
-        if progress is not None:
-            report = functools.partial(progress, item.filename)
-        fetched.append(
-            download.fetch(
-                item.url,
-                staging / item.filename,
-                download.Expected(item.size, algorithm, digest),
-                progress=report,
-            )
-        )
-    model = next((p for p in fetched if p.suffix == ".onnx"), None)
-    if model is None:
-        raise ConfigError(f"the catalogue entry {name!r} has no .onnx model")
-    check_loads(read_config(model, name))
-    result = _place(name, fetched)
-    shutil.rmtree(staging, ignore_errors=True)
-    return result
-
-
-def _place(name: str, sources: list[Path]) -> Any:
-    """Copy a voice's files into the voices folder all at once (a build never sees half a
-    voice): config first under a temporary name, then both renamed in."""
-    from audiobook.engines.piper import read_config
-
-    folder = voices_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    targets = []
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".install-") as work:
-        for source in sources:
-            suffix = ".onnx.json" if source.name.endswith(".onnx.json") else ".onnx"
-            staged = Path(work) / f"{name}{suffix}"
-            shutil.copyfile(source, staged)
-            targets.append((staged, folder / staged.name))
-        # The config goes in first: a model without its config is skipped by installed().
-        for staged, target in sorted(targets, key=lambda t: not t[1].name.endswith(".json")):
-            os.replace(staged, target)
-    return read_config(folder / f"{name}.onnx", name)
 
 
 def remove(name: str) -> None:

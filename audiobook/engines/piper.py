@@ -31,13 +31,13 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from audiobook.cores import cpu_workers
 from audiobook.engines.base import VoiceSettings, relative_value
 from audiobook.errors import ConfigError, EngineError
 from audiobook.models import Boundary, Speech
+from audiobook.voice_store import VoiceFiles, data_dir, resolve
 
 #: Where a text may be cut into separately timed pieces: after sentence-final punctuation
 #: (and closing quotes that follow it).
@@ -52,49 +52,6 @@ MAX_CHARS = 300
 #: are spoken clause by clause, so two runs at once stay under half a gigabyte. Latin script
 #: speaks about four times as many characters a second as Chinese.
 RUN_CHARS = {"zh": 40, "": 160}
-
-
-@dataclass(frozen=True)
-class VoiceFiles:
-    """An installed voice: its model and config, and what the config says about it."""
-
-    name: str
-    model: Path
-    config: Path
-    language: str
-    quality: str
-    sample_rate: int
-    speakers: dict[str, int]
-    phoneme_type: str
-    espeak_voice: str
-
-    @property
-    def mandarin(self) -> bool:
-        return self.language.lower().startswith("zh")
-
-
-def read_config(model: Path, name: str | None = None) -> VoiceFiles:
-    """What a voice's ``.onnx.json`` says (language, rate, speakers); ConfigError if it is
-    missing or is not a Piper config."""
-    config = model.with_name(model.name + ".json")
-    try:
-        raw: dict[str, Any] = json.loads(config.read_text("utf-8"))
-        language = raw.get("language", {}).get("code") or raw["espeak"]["voice"]
-        return VoiceFiles(
-            name=name or model.name.removesuffix(".onnx"),
-            model=model,
-            config=config,
-            language=str(language),
-            quality=str(raw.get("audio", {}).get("quality", "")),
-            sample_rate=int(raw["audio"]["sample_rate"]),
-            speakers={str(k): int(v) for k, v in (raw.get("speaker_id_map") or {}).items()},
-            phoneme_type=str(raw.get("phoneme_type", "espeak")),
-            espeak_voice=str(raw.get("espeak", {}).get("voice", "")),
-        )
-    except FileNotFoundError:
-        raise ConfigError(f"{config}: a Piper voice needs its config beside the model") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{config}: not a Piper voice config ({exc})") from None
 
 
 def split_speaker(voice: str) -> tuple[str, str | None]:
@@ -149,8 +106,6 @@ def clauses(sentence: str, limit: int) -> list[str]:
 
 
 def _cores() -> int:
-    from audiobook.parallel import cpu_workers
-
     return cpu_workers()
 
 
@@ -171,9 +126,7 @@ class PiperEngine:
         self.settings = settings
         voice, speaker = split_speaker(settings.voice)
         if files is None:
-            from audiobook import voice_store
-
-            files = voice_store.resolve(voice)
+            files = resolve(voice)
         self.files = files
         self.speaker = speaker_id(files, speaker)
         self.needs_normalised_text = files.mandarin
@@ -255,8 +208,6 @@ def _load(files: VoiceFiles, intra_op_threads: int) -> Any:
         raise ConfigError(
             'Piper voices need the piper extra: pip install "audiobook[piper]"'
         ) from exc
-    from audiobook import voice_store
-
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = 1
@@ -269,9 +220,7 @@ def _load(files: VoiceFiles, intra_op_threads: int) -> Any:
         raise ConfigError(f"{files.model}: not a Piper voice model ({exc})") from exc
     # Where the library keeps what it fetches for some languages (g2pW for pinyin voices):
     # our data folder, never the working directory.
-    return PiperVoice(
-        session=session, config=config, download_dir=voice_store.data_dir() / "piper"
-    )
+    return PiperVoice(session=session, config=config, download_dir=data_dir() / "piper")
 
 
 def check_loads(files: VoiceFiles) -> None:

