@@ -37,6 +37,7 @@ from audiobook.cli_options import (
     err,
     friendly,
 )
+from audiobook.cluster import DaskSpeaker
 from audiobook.edition import expand_sources
 
 
@@ -229,7 +230,7 @@ def batch_command(
         fallback=fallback,
     )
     # Connected before the progress starts: a cluster that does not answer is one line.
-    speaker = batch.DaskSpeaker(cluster) if cluster is not None else None
+    speaker = DaskSpeaker(cluster) if cluster is not None else None
     observer = _RichObserver(len(dict.fromkeys(sources)), quiet, as_json)
     try:
         if speaker is not None:

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from audiobook import batch, pipeline, profiles  # noqa: E402
+from audiobook.cluster import DaskSpeaker  # noqa: E402
 from audiobook.engines.edge import ENDPOINT_ENV, VOICES_URL_ENV  # noqa: E402
 from tests.fakes.edge_service import FakeEdgeService  # noqa: E402
 
@@ -104,7 +105,7 @@ def main() -> None:
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=":0", silence_logs=logging.ERROR,
         )  # fmt: skip
-        speaker = batch.DaskSpeaker(cluster.scheduler_address)
+        speaker = DaskSpeaker(cluster.scheduler_address)
         print(f"cluster of {workers} worker(s) up in {time.monotonic() - started:.1f} s")
         try:
             rates[f"{workers} worker"] = run(

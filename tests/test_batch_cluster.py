@@ -21,6 +21,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from audiobook import batch, pipeline, profiles  # noqa: E402
+from audiobook.cluster import DaskSpeaker  # noqa: E402
 from audiobook.engines.edge import ENDPOINT_ENV, VOICES_URL_ENV  # noqa: E402
 from audiobook.publish.store import EpisodeRecord, Store  # noqa: E402
 from audiobook.synth import RetryPolicy  # noqa: E402
@@ -121,10 +122,10 @@ def assert_same_episodes(local: Path, clustered: Path) -> None:
         other = theirs[name]
         assert (mine.title, mine.engine, mine.voice) == (other.title, other.engine, other.voice)
         assert abs(mine.duration_s - other.duration_s) <= FRAME_S, name
-        assert [c["title"] for c in mine.chapters] == [c["title"] for c in other.chapters]
+        assert [c.title for c in mine.chapters] == [c.title for c in other.chapters]
         for a, b in zip(mine.chapters, other.chapters, strict=True):
-            assert abs(float(a["start_s"]) - float(b["start_s"])) <= FRAME_S  # type: ignore[arg-type]
-        assert [c["text"] for c in mine.cues] == [c["text"] for c in other.cues]
+            assert abs(a.start_s - b.start_s) <= FRAME_S
+        assert [c.text for c in mine.cues] == [c.text for c in other.cues]
 
 
 def run_pair(
@@ -134,7 +135,7 @@ def run_pair(
     local = batch.run(
         sources, options(tmp_path / "local", tmp_path / "cache-local", engine, **extra)
     )
-    speaker = batch.DaskSpeaker(cluster.scheduler_address)
+    speaker = DaskSpeaker(cluster.scheduler_address)
     try:
         clustered = batch.run(
             sources,
@@ -184,7 +185,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     # Slow answers, so the batch is still speaking when a worker dies; one sentence at a
     # time per task, so a task is surely half done.
     at_fake.set_faults(delay_rate=1.0, delay_s=0.4)
-    speaker = batch.DaskSpeaker(cluster.scheduler_address)
+    speaker = DaskSpeaker(cluster.scheduler_address)
     killed: list[int] = []
 
     def kill_a_busy_worker() -> None:
@@ -226,7 +227,7 @@ def test_workers_that_cannot_reach_the_voice_fail_as_a_local_build_does(
     fast = RetryPolicy(give_up_after_s=5.0, down_attempts=3, base_delay_s=0.001, max_delay_s=0.004)
     sources = write_articles(tmp_path / "in")[:2]
     with local_cluster(loopback_env(down, at_fake.voices_url)) as workers_offline:
-        speaker = batch.DaskSpeaker(workers_offline.scheduler_address)
+        speaker = DaskSpeaker(workers_offline.scheduler_address)
         try:
             summary = batch.run(
                 sources,
@@ -257,9 +258,9 @@ def test_a_bad_or_silent_cluster_address_is_one_line() -> None:
 
     for bad in ("bogus address", "tcp://host-without-port", "http://127.0.0.1:8786"):
         with pytest.raises(ConfigError, match="--cluster"):
-            batch.DaskSpeaker(bad)
+            DaskSpeaker(bad)
     with pytest.raises(EngineError, match="no Dask scheduler answered"):
-        batch.DaskSpeaker(f"tcp://127.0.0.1:{closed_port()}", timeout_s=1.0)
+        DaskSpeaker(f"tcp://127.0.0.1:{closed_port()}", timeout_s=1.0)
 
 
 def test_the_command_on_a_dask_scheduler_and_workers_builds_the_same_feed(
