@@ -187,7 +187,7 @@ def test_fallback_is_off_by_default_and_names_an_offline_engine(
     service: FakeEdgeService, tmp_path: Path
 ) -> None:
     result = _build(tmp_path / "a", "--fallback", "edge", code=2)
-    assert "--fallback must name an offline engine (espeak)" in result.stderr
+    assert "--fallback must name an offline engine (espeak, piper)" in result.stderr
     assert service.stats.handshakes == 0
     _outage_after(service, 0)
     result = _build(tmp_path / "b", "--quiet", "--give-up-after", "0.5", code=3)

@@ -70,7 +70,7 @@ def test_page_structure_is_accessible(page_url: tuple[str, Path], browser: objec
         assert page.locator(f"#{label}").inner_text() == article.locator("h2").inner_text()
     # The transcript is on the page, behind a native (keyboard-operable) disclosure.
     newest = _newest(out)
-    first_cue = str(newest.cues[1]["text"])  # type: ignore[attr-defined]
+    first_cue = newest.cues[1].text  # type: ignore[attr-defined]
     summary = page.locator(f"#ep-{newest.id} summary")  # type: ignore[attr-defined]
     summary.focus()
     page.keyboard.press("Enter")
@@ -92,7 +92,7 @@ def test_chapter_link_seeks_the_player(page_url: tuple[str, Path], browser: obje
     assert links.count() == len(chapters)
 
     # Mouse: click the second chapter.
-    target = float(chapters[1]["start_s"])
+    target = chapters[1].start_s
     links.nth(1).click()
     page.wait_for_function(
         f"Math.abs(document.querySelector('{player}').currentTime - {target}) < 1.0"
@@ -101,7 +101,7 @@ def test_chapter_link_seeks_the_player(page_url: tuple[str, Path], browser: obje
     assert target - 0.05 <= now < target + 1.0
 
     # Keyboard: the third chapter's link, focused, activated with Enter.
-    target = float(chapters[2]["start_s"])
+    target = chapters[2].start_s
     links.nth(2).focus()
     page.keyboard.press("Enter")
     page.wait_for_function(
