@@ -40,10 +40,16 @@ def _stores(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     from audiobook.text import wordstore
 
     # Under pytest-xdist each worker is a session of its own; they share the run's base
-    # temporary folder (the parent of their own), so the first worker builds, the rest open.
-    shared = tmp_path_factory.getbasetemp()
+    # temporary folder (the parent of their own). The stores live beside the runs' folders
+    # (pytest keeps its last few, and never touches a sibling it did not make), so the first
+    # worker of the first run builds and every later one opens: the stores are named by a
+    # digest of their sources and versions (derived_folder), so a changed jieba or pypinyin
+    # gets a new folder, and a damaged one is rebuilt on opening.
+    run = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
+        run = run.parent
+    shared = run.parent / "audiobook-stores"
+    shared.mkdir(exist_ok=True)
     with (
         FileLock(str(shared / "words.lock")),
         pytest.MonkeyPatch.context() as patch,

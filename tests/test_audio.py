@@ -187,6 +187,7 @@ def test_mixed_sample_rates_are_refused(tmp_path: Path) -> None:
         assemble([tone(0.3), tone(0.3, 16000)], _book(1, 2), ["a"], tmp_path / "e.mp3")
 
 
+@pytest.mark.slow
 def test_speech_keeps_arriving_while_the_gain_is_tried(tmp_path: Path) -> None:
     """Past the prefix the gain trial runs on a thread while sentences keep coming; they are
     held, then encoded in order: nothing is lost or doubled, and the level still lands."""

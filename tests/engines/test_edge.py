@@ -99,6 +99,7 @@ def test_slow_service_still_gives_the_whole_audio(make_edge_service: Callable) -
     assert slow.pcm == engine().synthesize(TEXT).pcm
 
 
+@pytest.mark.slow
 def test_a_paced_fake_answers_no_sooner_than_its_pace_times_the_audio(
     make_edge_service: Callable,
 ) -> None:
