@@ -311,5 +311,8 @@ def test_the_command_on_a_dask_scheduler_and_workers_builds_the_same_feed(
     assert_same_episodes(tmp_path / "site", tmp_path / "site2")
     assert keys(tmp_path / "c1") == keys(tmp_path / "c2")
     feeds = [feedparser.parse(str(tmp_path / s / "feed.xml")) for s in ("site", "site2")]
-    assert [e.title for e in feeds[0].entries] == [e.title for e in feeds[1].entries]
+    # The same episodes; their order follows each run's own publication times (to the
+    # second, then the id), which two runs need not share.
+    assert sorted(e.title for e in feeds[0].entries) == sorted(e.title for e in feeds[1].entries)
+    assert len(feeds[1].entries) == len(ARTICLES)
     assert not feeds[1].bozo
