@@ -30,6 +30,7 @@ from audiobook.cli_options import (
     KeepOpt,
     KeywordFileOpt,
     KeywordOpt,
+    LexiconOpt,
     M4bOpt,
     NoCacheOpt,
     Terminated,
@@ -175,9 +176,7 @@ def batch_command(
             "--fallback", help="Speak what the network voice could not in this offline voice."
         ),
     ] = None,
-    lexicon: Annotated[
-        Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
-    ] = None,
+    lexicon: LexiconOpt = None,
     no_cache: NoCacheOpt = False,
     keep: KeepOpt = None,
     drop: DropOpt = None,

@@ -23,6 +23,7 @@ from audiobook.cli_options import (
     KeepOpt,
     KeywordFileOpt,
     KeywordOpt,
+    LexiconOpt,
     M4bOpt,
     NoCacheOpt,
     OutputOpt,
@@ -81,9 +82,7 @@ def build(
             "transcript and on stderr. Off by default.",
         ),
     ] = None,
-    lexicon: Annotated[
-        Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
-    ] = None,
+    lexicon: LexiconOpt = None,
     no_cache: NoCacheOpt = False,
     keep: KeepOpt = None,
     drop: DropOpt = None,

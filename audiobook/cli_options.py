@@ -104,6 +104,9 @@ ArticleArg = Annotated[
 ]
 #: Options build and edition share: the sentence cache and the extra editions.
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Synthesise every sentence again.")]
+LexiconOpt = Annotated[
+    Path | None, typer.Option("--lexicon", help="A pronunciation lexicon (TOML).")
+]
 DaisyOpt = Annotated[
     bool, typer.Option("--daisy", help="Also write a DAISY 2.02 talking book and its zip.")
 ]
